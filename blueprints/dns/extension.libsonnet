@@ -1,0 +1,51 @@
+// The cluster DNS extension point, per DNS server kind, plus the DNS gateway
+// where the cluster's own DNS cannot answer the fleet zone (GKE kube-dns).
+local k = import '../lib/k.libsonnet';
+local corefile = import 'corefile.libsonnet';
+local gateway = import 'gateway.libsonnet';
+
+local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
+
+{
+  // Self-managed CoreDNS (EKS, generic): fleetgen owns the `coredns` Corefile ConfigMap.
+  coredns(fleet, cluster):: {
+    'dns/configmap-coredns.yaml': k.configMap('coredns', 'kube-system', {
+      Corefile: corefile.defaultBlock(cluster.dns.clusterDomain)
+                + corefile.ownZoneBlock(cluster.dns.zone)
+                + corefile.peerBlocks(cluster),
+    }, labels(fleet), k.keepOnPrune),
+  },
+
+  // GKE kube-dns: stubDomains send each peer zone to the peer's endpoint; the own
+  // zone goes to this cluster's DNS gateway behind its own endpoint.
+  'kube-dns'(fleet, cluster):: {
+    'dns/configmap-kube-dns.yaml': k.configMap('kube-dns', 'kube-system', {
+      stubDomains: std.manifestJsonMinified(
+        { [cluster.dns.zone]: [cluster.dns.endpoint] }
+        + { [p.zone]: [p.endpoint] for p in cluster.peers if p.endpoint != null }
+      ),
+    }, labels(fleet), k.keepOnPrune),
+  } + gateway.files(fleet, cluster),
+
+  // AKS: only `coredns-custom` may be changed; each `<name>.server` key is a server block.
+  'aks-coredns'(fleet, cluster):: {
+    'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system',
+      { ['fleet-' + cluster.dns.zone + '.server']: corefile.ownZoneBlock(cluster.dns.zone) }
+      + { ['fleet-' + p.zone + '.server']: corefile.forwardBlock(p.zone, p.endpoint)
+          for p in cluster.peers if p.endpoint != null },
+      labels(fleet), k.keepOnPrune),
+  },
+
+  // Which pods answer behind the cluster's DNS endpoint.
+  endpointSelector(cluster)::
+    if cluster.dns.server == 'kube-dns' then gateway.selector
+    else { 'k8s-app': 'kube-dns' },
+
+  endpointNamespace(cluster)::
+    if cluster.dns.server == 'kube-dns' then gateway.namespace else 'kube-system',
+
+  files(fleet, cluster)::
+    local kind = cluster.dns.server;
+    if std.objectHasAll(self, kind) then self[kind](fleet, cluster)
+    else error ('no DNS blueprint for server kind ' + kind),
+}

@@ -1,0 +1,82 @@
+"""Command line: parse arguments, dispatch to ``generator.commands``, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Sequence
+
+from generator import __version__, commands
+from generator.errors import FleetError, LoadError, RenderError
+from generator.report import FORMATTERS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fleetgen",
+        description="Render and check cross-cluster manifests for a multi-cluster stateful fleet.",
+    )
+    parser.add_argument("--version", action="version", version=f"fleetgen {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("render", help="write every cluster's manifests into the output directory")
+    r.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    r.add_argument("-o", "--output", default="output", type=Path, help="output directory (default: output)")
+    r.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files that would change")
+    r.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
+    r.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
+    r.add_argument("--engine", choices=("rjsonnet", "gojsonnet"), help="Jsonnet implementation")
+
+    c = sub.add_parser("check", help="report every inconsistency in the fleet (exit 1 on errors)")
+    c.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    c.add_argument("--format", default="text", choices=sorted(FORMATTERS), help="report format (default: text)")
+    c.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
+    c.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
+    c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
+    return parser
+
+
+def run(argv: Sequence[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "render":
+        return commands.render(
+            args.fleet, args.output, check_only=args.check, blueprints=args.blueprints,
+            crd_schemas=tuple(args.crd_schemas), engine=args.engine,
+        )
+    if args.command == "check":
+        return commands.check(
+            args.fleet, fmt=args.format, out_dir=args.output, blueprints=args.blueprints,
+            crd_schemas=tuple(args.crd_schemas),
+        )
+    raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except LoadError as exc:
+        sys.stderr.write(exc.finding.parsable() + "\n")
+        return exc.exit_code
+    except RenderError as exc:
+        for finding in exc.findings:
+            sys.stderr.write(finding.parsable() + "\n")
+        if not exc.findings:
+            sys.stderr.write(f"fleetgen: {exc}\n")
+        return 1
+    except FleetError as exc:
+        sys.stderr.write(f"fleetgen: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
+        fd, log = tempfile.mkstemp(prefix="fleetgen-crash-", suffix=".log")
+        with os.fdopen(fd, "w") as fh:
+            traceback.print_exc(file=fh)
+        exc_type, exc_value = sys.exc_info()[:2]
+        name = exc_type.__name__ if exc_type else "error"
+        sys.stderr.write(f"fleetgen: internal error ({name}: {exc_value}); details in {log}. Please report it.\n")
+        return 2

@@ -1,0 +1,132 @@
+"""Validate rendered manifests against the Kubernetes OpenAPI schemas (strict).
+
+kubernetes-validate ships the schemas; its ``validate()`` re-reads them for every
+call. We build one ``referencing.Registry`` holding the shared
+``_definitions.json`` and one Draft 2020-12 validator per (apiVersion, kind),
+both once per process, and report every error of every document.
+Objects of custom resources (Argo CD, Flux, Calico, Istio ...) are validated
+when a schema for them is found in ``schemas/crds`` shipped with the package or
+in a user-supplied folder; otherwise they are counted as not validated.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+from generator.diagnostics import Finding, Location, error
+
+DEFINITIONS_URI = "/api/_definitions.json"
+# Objects that are not Kubernetes API objects at all.
+NOT_API_OBJECTS = {("kustomize.config.k8s.io/v1beta1", "Kustomization")}
+
+
+def _schema_dir(version: str) -> Path:
+    base = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    available = sorted(
+        (p.name for p in base.iterdir() if p.name.endswith("-local-strict")),
+        key=lambda n: tuple(int(x) for x in re.findall(r"\d+", n)[:2]),
+    )
+    wanted = tuple(int(x) for x in version.split(".")[:2])
+    chosen = [n for n in available if tuple(int(x) for x in re.findall(r"\d+", n)[:2]) <= wanted]
+    name = chosen[-1] if chosen else available[0]
+    return Path(str(base.joinpath(name)))
+
+
+def _api_file_part(api_version: str) -> str:
+    # rbac.authorization.k8s.io/v1 -> rbac-v1; v1 -> v1
+    return re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+
+
+@dataclass
+class SchemaSet:
+    """Validators for one Kubernetes version, built lazily, each at most once."""
+
+    directory: Path
+    crd_dirs: tuple[Path, ...] = ()
+    _registry: referencing.Registry | None = None
+    _validators: dict[tuple[str, str], jsonschema.Draft202012Validator | None] = field(default_factory=dict)
+
+    def registry(self) -> referencing.Registry:
+        if self._registry is None:
+            defs = json.loads((self.directory / "_definitions.json").read_text(encoding="utf-8"))
+            resource = referencing.Resource.from_contents(defs, default_specification=referencing.jsonschema.DRAFT202012)
+            # crawl once: an uncrawled registry re-crawls the 2 MB definitions on every $ref lookup
+            self._registry = referencing.Registry().with_resource(DEFINITIONS_URI, resource).crawl()
+        return self._registry
+
+    def validator(self, api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
+        key = (api_version, kind)
+        if key not in self._validators:
+            self._validators[key] = self._load(api_version, kind)
+        return self._validators[key]
+
+    def _load(self, api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
+        name = f"{kind.lower()}-{_api_file_part(api_version)}.json"
+        group_file = f"{kind.lower()}-{api_version.replace('/', '-')}.json"
+        candidates = [self.directory / name] + [d / group_file for d in self.crd_dirs]
+        for path in candidates:
+            if path.is_file():
+                schema = json.loads(path.read_text(encoding="utf-8"))
+                return jsonschema.Draft202012Validator(schema, registry=self.registry())
+        return None
+
+
+@lru_cache(maxsize=8)
+def schema_set(version: str, crd_dirs: tuple[Path, ...] = ()) -> SchemaSet:
+    return SchemaSet(_schema_dir(version), crd_dirs + (shipped_crd_schemas(),))
+
+
+def shipped_crd_schemas() -> Path:
+    return Path(str(resources.files("generator").joinpath("schemas").joinpath("crds")))
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    validated: int
+    skipped: tuple[tuple[str, str], ...]  # (apiVersion, kind) with no schema
+
+
+def _where(err: jsonschema.ValidationError) -> str:
+    out = ""
+    for part in err.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(object)"
+
+
+def validate(
+    documents: Iterable[tuple[str, Any]], version: str, crd_dirs: tuple[Path, ...] = (), out_dir: str = "output"
+) -> Report:
+    """Validate (path, object) pairs; a finding per schema error, rule ``manifest-schema``."""
+    schemas = schema_set(version, crd_dirs)
+    findings: list[Finding] = []
+    skipped: set[tuple[str, str]] = set()
+    validated = 0
+    for path, obj in documents:
+        loc = Location(f"{out_dir}/{path}", 1, 1)
+        if not isinstance(obj, dict) or not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
+            findings.append(error("manifest-schema", "not a Kubernetes object (apiVersion and kind are required)", loc))
+            continue
+        key = (obj["apiVersion"], obj["kind"])
+        if key in NOT_API_OBJECTS:
+            continue
+        validator = schemas.validator(*key)
+        if validator is None:
+            skipped.add(key)
+            continue
+        validated += 1
+        for err in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
+            findings.append(
+                error("manifest-schema", f"{obj['kind']} {obj.get('metadata', {}).get('name', '?')}: {_where(err)}: {err.message}", loc)
+            )
+    return Report(tuple(findings), validated, tuple(sorted(skipped)))

@@ -1,0 +1,312 @@
+"""The typed, normalized fleet: defaults resolved, CIDRs parsed, peers derived.
+
+Building the model never fails on semantically wrong input (an unparsable CIDR,
+an unknown cluster in a placement): it keeps what it can and the checks report
+the rest with locations. It assumes the document passed schema validation.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from generator.loader import SourceMap, escape
+
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+
+RANGE_FIELDS = ("nodeCIDRs", "podCIDRs", "serviceCIDRs")
+DEFAULT_DNS_SERVER = {"aws": "coredns", "gcp": "kube-dns", "azure": "aks-coredns", "generic": "coredns"}
+DEFAULT_COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.2"
+DEFAULT_KUBERNETES_VERSION = "1.33"
+
+
+@dataclass(frozen=True)
+class Range:
+    """One CIDR of a cluster, as written and as parsed (``network`` is None if it does not parse)."""
+
+    cluster: str
+    field: str  # nodeCIDRs | podCIDRs | serviceCIDRs
+    text: str
+    network: IPNetwork | None
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    provider: str
+    region: str
+    api_server: str
+    ranges: tuple[Range, ...]
+    dns_server: str
+    cluster_domain: str
+    zone: str
+    zone_explicit: bool
+    dns_endpoint: str | None
+    lb_subnets: tuple[str, ...]
+    mesh_id: int | None
+    mesh_network: str | None
+    route_reflectors: tuple[str, ...]
+    calico_as: int | None
+    pointer: str
+
+    def cidrs(self, field_name: str) -> tuple[Range, ...]:
+        return tuple(r for r in self.ranges if r.field == field_name)
+
+    def networks(self, field_name: str) -> tuple[IPNetwork, ...]:
+        return tuple(r.network for r in self.ranges if r.field == field_name and r.network is not None)
+
+    @property
+    def endpoint_address(self) -> IPAddress | None:
+        try:
+            return ipaddress.ip_address(self.dns_endpoint) if self.dns_endpoint else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Link:
+    name: str
+    clusters: tuple[str, ...]
+    via: str
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    clusters: tuple[str, ...]
+    pointer: str
+    implicit: bool = False
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    port: int
+    protocol: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    namespace: str
+    ports: tuple[Port, ...]
+    placement: tuple[tuple[str, int], ...]  # (cluster, replicas) in file order
+    seeds_per_cluster: int
+    pointer: str
+
+    def replicas_in(self, cluster: str) -> int:
+        return dict(self.placement).get(cluster, 0)
+
+
+@dataclass(frozen=True)
+class GitOps:
+    engine: str
+    repo_url: str
+    revision: str
+    path: str
+    namespace: str
+    project: str
+    interval: str
+
+
+@dataclass(frozen=True)
+class Dns:
+    zone_pattern: str
+    discovery: str
+    coredns_image: str
+    options: dict[str, Any]  # per-discovery settings (kubernetai/consul/mcs), as written
+
+
+@dataclass(frozen=True)
+class Connectivity:
+    mode: str
+    links: tuple[Link, ...]
+    calico: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mesh:
+    type: str
+    mesh_id: str | None
+    trust_domain: str | None
+    chart_version: str | None
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pool:
+    field: str
+    text: str
+    network: IPNetwork | None
+    prefix_length: int
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Fleet:
+    name: str
+    file: str
+    kubernetes_version: str
+    gitops: GitOps
+    dns: Dns
+    connectivity: Connectivity
+    mesh: Mesh
+    pools: tuple[Pool, ...]
+    groups: tuple[Group, ...]
+    clusters: tuple[Cluster, ...]
+    workloads: tuple[Workload, ...]
+    source: SourceMap
+    by_name: dict[str, Cluster] = field(compare=False, repr=False)
+    peers: dict[str, tuple[str, ...]] = field(compare=False, repr=False)
+
+    def cluster(self, name: str) -> Cluster | None:
+        return self.by_name.get(name)
+
+    def workloads_in(self, cluster: str) -> tuple[Workload, ...]:
+        return tuple(w for w in self.workloads if w.replicas_in(cluster) > 0)
+
+
+def parse_network(text: str) -> IPNetwork | None:
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except (ValueError, TypeError):
+        return None
+
+
+def zone_for(pattern: str, cluster: str) -> str:
+    return pattern.replace("{cluster}", cluster).strip(".").lower()
+
+
+def build(data: dict[str, Any], source: SourceMap) -> Fleet:
+    spec = data["spec"]
+    gitops_raw = spec["gitops"]
+    engine = gitops_raw.get("engine", "argocd")
+    gitops = GitOps(
+        engine=engine,
+        repo_url=gitops_raw["repoURL"],
+        revision=gitops_raw.get("revision", "main"),
+        path=gitops_raw.get("path", "output").strip("/"),
+        namespace=gitops_raw.get("namespace", "argocd" if engine == "argocd" else "flux-system"),
+        project=gitops_raw.get("project", "default"),
+        interval=gitops_raw.get("interval", "5m"),
+    )
+    dns_raw = spec.get("dns", {})
+    dns = Dns(
+        zone_pattern=dns_raw.get("zonePattern", "{cluster}.local"),
+        discovery=dns_raw.get("discovery", "forward"),
+        coredns_image=dns_raw.get("corednsImage", DEFAULT_COREDNS_IMAGE),
+        options={k: v for k, v in dns_raw.items() if k in ("kubernetai", "consul", "mcs")},
+    )
+    conn_raw = spec.get("connectivity", {})
+    links = tuple(
+        Link(
+            name=link.get("name") or f"link-{i}",
+            clusters=tuple(link["clusters"]),
+            via=link["via"],
+            pointer=f"/spec/connectivity/links/{i}",
+        )
+        for i, link in enumerate(conn_raw.get("links", []))
+    )
+    connectivity = Connectivity(conn_raw.get("mode", "native"), links, dict(conn_raw.get("calico", {})))
+    mesh_raw = spec.get("mesh", {})
+    mesh = Mesh(
+        type=mesh_raw.get("type", "none"),
+        mesh_id=mesh_raw.get("meshID"),
+        trust_domain=mesh_raw.get("trustDomain"),
+        chart_version=mesh_raw.get("chartVersion"),
+        options={k: v for k, v in mesh_raw.items() if k in ("linkerd",)},
+    )
+    pools = tuple(
+        Pool(p["for"], p["cidr"], parse_network(p["cidr"]), p["prefixLength"], f"/spec/ipam/pools/{i}")
+        for i, p in enumerate(spec.get("ipam", {}).get("pools", []))
+    )
+    clusters = tuple(_cluster(raw, i, dns.zone_pattern) for i, raw in enumerate(spec["clusters"]))
+    names = [c.name for c in clusters]
+    if "groups" in spec:
+        groups = tuple(
+            Group(g["name"], tuple(g["clusters"]), f"/spec/groups/{i}") for i, g in enumerate(spec["groups"])
+        )
+    else:
+        groups = (Group("all", tuple(dict.fromkeys(names)), "/spec/clusters", implicit=True),)
+    workloads = tuple(_workload(raw, i) for i, raw in enumerate(spec.get("workloads", [])))
+    by_name: dict[str, Cluster] = {}
+    for c in clusters:
+        by_name.setdefault(c.name, c)
+    return Fleet(
+        name=data["metadata"]["name"],
+        file=source.file,
+        kubernetes_version=spec.get("kubernetesVersion", DEFAULT_KUBERNETES_VERSION),
+        gitops=gitops,
+        dns=dns,
+        connectivity=connectivity,
+        mesh=mesh,
+        pools=pools,
+        groups=groups,
+        clusters=clusters,
+        workloads=workloads,
+        source=source,
+        by_name=by_name,
+        peers=_peers(groups, by_name),
+    )
+
+
+def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
+    name = raw["name"]
+    ptr = f"/spec/clusters/{index}"
+    network = raw.get("network", {})
+    ranges = tuple(
+        Range(name, fld, text, parse_network(text), f"{ptr}/network/{fld}/{j}")
+        for fld in RANGE_FIELDS
+        for j, text in enumerate(network.get(fld, []))
+    )
+    dns = raw.get("dns", {})
+    mesh = raw.get("mesh", {})
+    calico = raw.get("calico", {})
+    return Cluster(
+        name=name,
+        provider=raw["provider"],
+        region=raw.get("region", ""),
+        api_server=raw["apiServer"],
+        ranges=ranges,
+        dns_server=dns.get("server", DEFAULT_DNS_SERVER[raw["provider"]]),
+        cluster_domain=dns.get("clusterDomain", "cluster.local").strip(".").lower(),
+        zone=dns["zone"].strip(".").lower() if "zone" in dns else zone_for(zone_pattern, name),
+        zone_explicit="zone" in dns,
+        dns_endpoint=dns.get("endpoint"),
+        lb_subnets=tuple(dns.get("loadBalancerSubnets", [])),
+        mesh_id=mesh.get("id"),
+        mesh_network=mesh.get("network"),
+        route_reflectors=tuple(calico.get("routeReflectors", [])),
+        calico_as=calico.get("asNumber"),
+        pointer=ptr,
+    )
+
+
+def _workload(raw: dict[str, Any], index: int) -> Workload:
+    return Workload(
+        name=raw["name"],
+        namespace=raw["namespace"],
+        ports=tuple(Port(p["name"], p["port"], p.get("protocol", "TCP")) for p in raw["ports"]),
+        placement=tuple((k, v) for k, v in raw["placement"].items()),
+        seeds_per_cluster=raw.get("seedsPerCluster", 1),
+        pointer=f"/spec/workloads/{index}",
+    )
+
+
+def _peers(groups: tuple[Group, ...], by_name: dict[str, Cluster]) -> dict[str, tuple[str, ...]]:
+    """Peers of a cluster: the other known clusters of every group it is in, in fleet order."""
+    order = {name: i for i, name in enumerate(by_name)}
+    found: dict[str, set[str]] = {name: set() for name in by_name}
+    for group in groups:
+        members = [c for c in dict.fromkeys(group.clusters) if c in by_name]
+        for c in members:
+            found[c].update(members)
+    return {name: tuple(sorted(found[name] - {name}, key=order.__getitem__)) for name in by_name}
+
+
+def key_pointer(ptr: str, key: str) -> str:
+    return f"{ptr}/{escape(key)}"

@@ -1,0 +1,124 @@
+"""The render input: what each cluster's blueprints need, precomputed in Python.
+
+Blueprints are pure functions of this value. Everything pairwise (peers, seeds,
+later routes) is computed here once, so a blueprint never searches the fleet.
+Each cluster's entry is self-contained: a render may evaluate any subset of
+clusters and get the same bytes for them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from generator.model import Cluster, Fleet, Workload
+
+ClusterPart = Callable[[Fleet, Cluster], dict[str, Any]]
+
+
+def fleet_view(fleet: Fleet) -> dict[str, Any]:
+    g = fleet.gitops
+    return {
+        "name": fleet.name,
+        "file": fleet.file,
+        "kubernetesVersion": fleet.kubernetes_version,
+        "discovery": fleet.dns.discovery,
+        "corednsImage": fleet.dns.coredns_image,
+        "connectivity": {"mode": fleet.connectivity.mode},
+        "mesh": {"type": fleet.mesh.type},
+        "gitops": {
+            "engine": g.engine,
+            "repoURL": g.repo_url,
+            "revision": g.revision,
+            "path": g.path,
+            "namespace": g.namespace,
+            "project": g.project,
+            "interval": g.interval,
+        },
+    }
+
+
+def seeds(fleet: Fleet, workload: Workload) -> list[str]:
+    """``<name>-<i>.<name>.<ns>.svc.<zone>`` for the first seedsPerCluster pods of every cluster it runs in."""
+    out = []
+    for cluster_name, replicas in workload.placement:
+        cluster = fleet.cluster(cluster_name)
+        if cluster is None or replicas <= 0:
+            continue
+        for i in range(min(workload.seeds_per_cluster, replicas)):
+            out.append(f"{workload.name}-{i}.{workload.name}.{workload.namespace}.svc.{cluster.zone}")
+    return out
+
+
+def _dns_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
+    peers = []
+    for name in fleet.peers.get(cluster.name, ()):
+        peer = fleet.by_name[name]
+        peers.append(
+            {
+                "name": peer.name,
+                "provider": peer.provider,
+                "zone": peer.zone,
+                "endpoint": peer.dns_endpoint,
+                "apiServer": peer.api_server,
+                "dnsServer": peer.dns_server,
+            }
+        )
+    return {
+        "dns": {
+            "server": cluster.dns_server,
+            "zone": cluster.zone,
+            "clusterDomain": cluster.cluster_domain,
+            "endpoint": cluster.dns_endpoint,
+            "loadBalancerSubnets": list(cluster.lb_subnets),
+        },
+        "peers": peers,
+    }
+
+
+def _network_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
+    return {"network": {f: [r.text for r in cluster.cidrs(f)] for f in ("nodeCIDRs", "podCIDRs", "serviceCIDRs")}}
+
+
+def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
+    workloads = []
+    for w in fleet.workloads_in(cluster.name):
+        workloads.append(
+            {
+                "name": w.name,
+                "namespace": w.namespace,
+                "replicas": w.replicas_in(cluster.name),
+                "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
+                "seeds": seeds(fleet, w),
+                "clusters": [c for c, n in w.placement if n > 0 and c in fleet.by_name],
+            }
+        )
+    return {"workloads": workloads}
+
+
+# Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
+CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part)
+
+
+def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": cluster.name,
+        "provider": cluster.provider,
+        "region": cluster.region,
+        "apiServer": cluster.api_server,
+    }
+    for part in CLUSTER_PARTS:
+        entry.update(part(fleet, cluster))
+    return entry
+
+
+def hub_view(fleet: Fleet) -> dict[str, Any]:
+    return {"clusters": [{"name": c.name, "apiServer": c.api_server} for c in fleet.clusters]}
+
+
+def render_input(fleet: Fleet, clusters: list[Cluster] | None = None, hub: bool = True) -> dict[str, Any]:
+    selected = fleet.clusters if clusters is None else clusters
+    return {
+        "fleet": fleet_view(fleet),
+        "clusters": [cluster_view(fleet, c) for c in selected],
+        "hub": hub_view(fleet) if hub else None,
+    }
