@@ -58,6 +58,8 @@ def run(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) and misuse (2)
+        return exc.code if isinstance(exc.code, int) else 2
     except LoadError as exc:
         sys.stderr.write(exc.finding.parsable() + "\n")
         return exc.exit_code

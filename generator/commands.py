@@ -29,10 +29,12 @@ def render(
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
     engine: str | None = None,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """Render the fleet into ``out_dir``; with ``check_only``, list what would change (exit 1) and write nothing."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     loaded = pipeline.load(fleet_path, str(fleet_path))
     if not loaded.ok or loaded.fleet is None:
         _emit(loaded.findings, "text", stderr)
@@ -81,9 +83,10 @@ def check(
     out_dir: Path | None = None,
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
-    stdout: TextIO = sys.stdout,
+    stdout: TextIO | None = None,
 ) -> int:
     """Every finding about the fleet (built-in checks, rendered manifests); exit 1 on errors."""
+    stdout = stdout or sys.stdout
     if fmt not in FORMATTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATTERS)}")
     loaded = pipeline.load(fleet_path, str(fleet_path))

@@ -99,6 +99,9 @@ def load_bytes(raw: bytes, name: str) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        cm = exc.context_mark
+        if exc.problem and exc.context and cm and (cm.line, cm.column) != (line - 1, column - 1):
+            problem += f" ({exc.context} started at line {cm.line + 1}, column {cm.column + 1})"
         _fail(name, line, column, f"invalid YAML: {problem}")
     except yaml.YAMLError as exc:  # reader errors (control characters) have no problem_mark
         _fail(name, 1, 1, f"invalid YAML: {exc}")
