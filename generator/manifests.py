@@ -125,7 +125,7 @@ def validate(
             skipped.add(key)
             continue
         validated += 1
-        for err in sorted(validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
+        for err in sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
             findings.append(
                 error("manifest-schema", f"{obj['kind']} {obj.get('metadata', {}).get('name', '?')}: {_where(err)}: {err.message}", loc)
             )

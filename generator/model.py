@@ -111,6 +111,7 @@ class GitOps:
     namespace: str
     project: str
     interval: str
+    credentials_secret: str | None
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
         namespace=gitops_raw.get("namespace", "argocd" if engine == "argocd" else "flux-system"),
         project=gitops_raw.get("project", "default"),
         interval=gitops_raw.get("interval", "5m"),
+        credentials_secret=gitops_raw.get("credentialsSecret"),
     )
     dns_raw = spec.get("dns", {})
     dns = Dns(

@@ -33,6 +33,7 @@ def fleet_view(fleet: Fleet) -> dict[str, Any]:
             "namespace": g.namespace,
             "project": g.project,
             "interval": g.interval,
+            "credentialsSecret": g.credentials_secret,
         },
     }
 

@@ -11,7 +11,8 @@ local k = import '../lib/k.libsonnet';
     local labels = k.labels(fleet, fleet.name, 'gitops');
     {
       'hub/flux/gitrepository.yaml': k.object('source.toolkit.fluxcd.io/v1', 'GitRepository', fleet.name, g.namespace, labels) + {
-        spec: { interval: g.interval, url: g.repoURL, ref: { branch: g.revision } },
+        spec: { interval: g.interval, url: g.repoURL, ref: { branch: g.revision } }
+              + (if g.credentialsSecret != null then { secretRef: { name: g.credentialsSecret } } else {}),
       },
     } + {
       ['hub/flux/kustomization-' + c.name + '.yaml']:

@@ -1,0 +1,35 @@
+"""Every rendered cluster dir (and the hub) is a kustomize root that `kubectl kustomize` builds offline."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+KUBECTL = shutil.which("kubectl")
+ROOTS = sorted(
+    p.parent
+    for base in [ROOT / "output", *ROOT.glob("examples/*/output"), *(ROOT / "tests" / "golden").glob("*")]
+    for p in base.glob("**/kustomization.yaml")
+)
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed; install it to build the kustomize roots")
+@pytest.mark.parametrize("root", ROOTS, ids=[p.relative_to(ROOT).as_posix() for p in ROOTS])
+def test_kustomize_builds(root: Path) -> None:
+    assert KUBECTL is not None
+    result = subprocess.run([KUBECTL, "kustomize", str(root)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    built = [d for d in yaml.safe_load_all(result.stdout) if d]
+    listed = yaml.safe_load((root / "kustomization.yaml").read_text())["resources"]
+    assert len(built) == len(listed)
+    assert all(d["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "fleetgen" for d in built)
+
+
+def test_there_is_something_to_build() -> None:
+    assert len(ROOTS) >= 3

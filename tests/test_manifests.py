@@ -1,0 +1,51 @@
+"""Rendered objects are validated against strict Kubernetes and CRD schemas, loaded once."""
+
+from __future__ import annotations
+
+import copy
+
+from generator import manifests, pipeline
+from tests.conftest import ROOT
+
+
+def example_files() -> dict[str, dict]:  # type: ignore[type-arg]
+    loaded = pipeline.load(ROOT / "fleet.yaml", "fleet.yaml")
+    assert loaded.fleet is not None
+    return pipeline.render_output(loaded.fleet).files
+
+
+def test_example_is_fully_validated_including_hub_crds() -> None:
+    files = example_files()
+    report = manifests.validate(files.items(), "1.33")
+    assert report.findings == ()
+    assert report.skipped == ()
+    assert report.validated == len(files) - 3  # the three kustomization.yaml files are not API objects
+
+
+def test_typos_in_core_and_crd_objects_are_found() -> None:
+    files = example_files()
+    appset = copy.deepcopy(files["hub/argocd/applicationset.yaml"])
+    appset["spec"]["template"]["spec"]["destinaton"] = appset["spec"]["template"]["spec"].pop("destination")
+    svc = copy.deepcopy(files["clusters/aws-euwest1/dns/service-dns-endpoint.yaml"])
+    svc["spec"]["ports"][0]["port"] = "53"
+    report = manifests.validate([("hub/appset.yaml", appset), ("svc.yaml", svc)], "1.33")
+    assert [f.parsable() for f in report.findings] == [
+        "output/hub/appset.yaml:1:1: [error] manifest-schema ApplicationSet stateful-eu: spec.template.spec: "
+        "'destination' is a required property",
+        "output/hub/appset.yaml:1:1: [error] manifest-schema ApplicationSet stateful-eu: spec.template.spec: "
+        "Additional properties are not allowed ('destinaton' was unexpected)",
+        "output/svc.yaml:1:1: [error] manifest-schema Service fleet-dns: spec.ports[0].port: '53' is not of type 'integer'",
+    ]
+
+
+def test_unknown_kinds_are_reported_as_not_validated() -> None:
+    obj = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
+    report = manifests.validate([("w.yaml", obj)], "1.33")
+    assert report.findings == ()
+    assert report.skipped == (("example.com/v1", "Widget"),)
+
+
+def test_schema_version_follows_the_fleet() -> None:
+    # EndpointSlice v1beta1 was removed in 1.25: the 1.25 schemas no longer know it
+    obj = {"apiVersion": "discovery.k8s.io/v1beta1", "kind": "EndpointSlice", "metadata": {"name": "x"}, "addressType": "IPv4", "endpoints": []}
+    assert manifests.validate([("x.yaml", obj)], "1.25").skipped == (("discovery.k8s.io/v1beta1", "EndpointSlice"),)
