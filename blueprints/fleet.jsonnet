@@ -28,11 +28,19 @@ local hubFiles(fleet, hub) =
   local inner = { [std.substr(n, 4, std.length(n) - 4)]: files[n] for n in std.objectFields(files) };
   prefixed('hub/', withKustomization(inner));
 
+// Resolve a cluster's references into the objects blueprints use:
+// cluster.peers[i] = {name, provider, zone, endpoint, apiServer, dnsServer},
+// cluster.workloads[i] = {name, namespace, ports, seeds, clusters, replicas}.
+local expand(input, c) = c + {
+  peers: [input.directory[p] for p in c.peerNames],
+  workloads: [input.workloads[w.key] + { replicas: w.replicas } for w in c.workloadRefs],
+};
+
 function(input)
   local fleet = input.fleet;
   // An array of per-cluster objects, then one comprehension: folding objects
   // together would cost O(N^2) for N clusters.
-  local per = [withKustomization(clusterFiles(fleet, c)) for c in input.clusters];
+  local per = [withKustomization(clusterFiles(fleet, expand(input, c))) for c in input.clusters];
   {
     ['clusters/' + input.clusters[i].name + '/' + name]: per[i][name]
     for i in std.range(0, std.length(per) - 1)

@@ -50,20 +50,18 @@ def seeds(fleet: Fleet, workload: Workload) -> list[str]:
     return out
 
 
+def _peer_entry(peer: Cluster) -> dict[str, Any]:
+    return {
+        "name": peer.name,
+        "provider": peer.provider,
+        "zone": peer.zone,
+        "endpoint": peer.dns_endpoint,
+        "apiServer": peer.api_server,
+        "dnsServer": peer.dns_server,
+    }
+
+
 def _dns_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
-    peers = []
-    for name in fleet.peers.get(cluster.name, ()):
-        peer = fleet.by_name[name]
-        peers.append(
-            {
-                "name": peer.name,
-                "provider": peer.provider,
-                "zone": peer.zone,
-                "endpoint": peer.dns_endpoint,
-                "apiServer": peer.api_server,
-                "dnsServer": peer.dns_server,
-            }
-        )
     return {
         "dns": {
             "server": cluster.dns_server,
@@ -72,7 +70,8 @@ def _dns_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
             "endpoint": cluster.dns_endpoint,
             "loadBalancerSubnets": list(cluster.lb_subnets),
         },
-        "peers": peers,
+        # names only: blueprints see `peers` resolved from the input's directory (fleet.jsonnet)
+        "peerNames": list(fleet.peers.get(cluster.name, ())),
     }
 
 
@@ -80,20 +79,24 @@ def _network_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
     return {"network": {f: [r.text for r in cluster.cidrs(f)] for f in ("nodeCIDRs", "podCIDRs", "serviceCIDRs")}}
 
 
+def _workload_key(w: Workload) -> str:
+    return f"{w.namespace}/{w.name}"
+
+
+def _workload_entry(fleet: Fleet, w: Workload) -> dict[str, Any]:
+    return {
+        "name": w.name,
+        "namespace": w.namespace,
+        "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
+        "seeds": seeds(fleet, w),
+        "clusters": [c for c, n in w.placement if n > 0 and c in fleet.by_name],
+    }
+
+
 def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
-    workloads = []
-    for w in fleet.workloads_in(cluster.name):
-        workloads.append(
-            {
-                "name": w.name,
-                "namespace": w.namespace,
-                "replicas": w.replicas_in(cluster.name),
-                "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
-                "seeds": seeds(fleet, w),
-                "clusters": [c for c, n in w.placement if n > 0 and c in fleet.by_name],
-            }
-        )
-    return {"workloads": workloads}
+    # references only: blueprints see `workloads` resolved from the input's workload table
+    refs = [{"key": _workload_key(w), "replicas": w.replicas_in(cluster.name)} for w in fleet.workloads_in(cluster.name)]
+    return {"workloadRefs": refs}
 
 
 # Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
@@ -117,9 +120,22 @@ def hub_view(fleet: Fleet) -> dict[str, Any]:
 
 
 def render_input(fleet: Fleet, clusters: list[Cluster] | None = None, hub: bool = True) -> dict[str, Any]:
-    selected = fleet.clusters if clusters is None else clusters
+    """The whole render input. Data shared by many clusters (a peer's zone and endpoint,
+    a workload's seeds) is sent once, in ``directory`` and ``workloads``, and referenced
+    by name from each cluster: copying it into every cluster made the input O(N * peers)."""
+    selected = list(fleet.clusters if clusters is None else clusters)
+    wanted = {c.name for c in selected}
     return {
         "fleet": fleet_view(fleet),
+        "directory": {
+            name: _peer_entry(fleet.by_name[name])
+            for name in sorted({p for c in selected for p in fleet.peers.get(c.name, ())})
+        },
+        "workloads": {
+            _workload_key(w): _workload_entry(fleet, w)
+            for w in fleet.workloads
+            if any(c in wanted for c, n in w.placement if n > 0)
+        },
         "clusters": [cluster_view(fleet, c) for c in selected],
         "hub": hub_view(fleet) if hub else None,
     }
