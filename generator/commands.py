@@ -49,7 +49,7 @@ def render(
         return 1
     if findings:
         _emit(findings, "text", stderr)
-    contents = write.serialize_all(output.files, fleet_path.name)
+    contents = output.contents
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} exists and is not a directory")
     plan = write.plan(out_dir, contents)

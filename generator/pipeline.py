@@ -13,9 +13,11 @@ from typing import Any, Callable
 from generator import checks, manifests
 from generator.diagnostics import Finding, sorted_findings
 from generator.loader import load_file
-from generator.model import Fleet, build
+from generator.model import Cluster, Fleet, build
+from generator.parallel import chunks, fork_map, workers
 from generator.render import render
 from generator.validate import validate_document
+from generator.write import serialize_all
 
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
@@ -48,9 +50,23 @@ def load(path: Path, display: str | None = None) -> Loaded:
 @dataclass(frozen=True)
 class Output:
     files: dict[str, Any]  # output-relative path -> object
+    contents: dict[str, bytes]  # output-relative path -> the bytes written
     findings: tuple[Finding, ...]
     validated: int
     unvalidated_kinds: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    files: dict[str, Any]
+    contents: dict[str, bytes]
+    findings: tuple[Finding, ...]
+    validated: int
+    skipped: tuple[tuple[str, str], ...]
+
+
+# Below this many clusters a second process costs more than it saves.
+PARALLEL_MIN_CLUSTERS = 200
 
 
 def render_output(
@@ -59,14 +75,41 @@ def render_output(
     out_dir: str = "output",
     crd_schemas: tuple[Path, ...] = (),
     engine: str | None = None,
+    processes: int | None = None,
 ) -> Output:
-    files = dict(render(fleet, blueprints, engine_name=engine).files)
-    for data_output in DATA_OUTPUTS:
-        files.update(data_output(fleet))
-    report = manifests.validate(
-        ((p, o) for p, o in sorted(files.items()) if p.endswith((".yaml", ".yml"))),
-        fleet.kubernetes_version,
-        crd_schemas,
-        out_dir,
+    """Render, validate and serialize every file; clusters are split over the cores."""
+
+    def one(job: tuple[int, list[Cluster]]) -> _Chunk:
+        index, selected = job
+        files = dict(render(fleet, blueprints, clusters=selected, hub=index == 0, engine_name=engine).files)
+        if index == 0:
+            for data_output in DATA_OUTPUTS:
+                files.update(data_output(fleet))
+        report = manifests.validate(
+            ((p, o) for p, o in sorted(files.items()) if p.endswith((".yaml", ".yml"))),
+            fleet.kubernetes_version,
+            crd_schemas,
+            out_dir,
+        )
+        contents = serialize_all(files, Path(fleet.file).name)
+        return _Chunk(files, contents, report.findings, report.validated, report.skipped)
+
+    count = workers(processes) if len(fleet.clusters) >= PARALLEL_MIN_CLUSTERS else 1
+    jobs = list(enumerate(chunks(list(fleet.clusters), count)))
+    results = fork_map(one, jobs, count)
+    files: dict[str, Any] = {}
+    contents: dict[str, bytes] = {}
+    findings: list[Finding] = []
+    skipped: set[tuple[str, str]] = set()
+    for chunk in results:
+        files.update(chunk.files)
+        contents.update(chunk.contents)
+        findings.extend(chunk.findings)
+        skipped.update(chunk.skipped)
+    return Output(
+        files,
+        dict(sorted(contents.items())),
+        tuple(sorted_findings(findings)),
+        sum(c.validated for c in results),
+        tuple(sorted(skipped)),
     )
-    return Output(files, tuple(sorted_findings(list(report.findings))), report.validated, report.skipped)

@@ -1,0 +1,58 @@
+"""Run independent chunks of work in forked worker processes, one per core.
+
+Forking lets workers inherit the loaded fleet instead of pickling it; only each
+chunk's result travels back. Where fork is unavailable, or for one worker, the
+chunks run in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The task of the current fork_map call; set only for the lifetime of its pool,
+# read by the forked children (which inherit it) and never pickled.
+_task: Callable[[int], object] | None = None
+
+
+def _run(index: int) -> object:
+    assert _task is not None
+    return _task(index)
+
+
+def workers(requested: int | None = None) -> int:
+    if requested is not None:
+        return max(1, requested)
+    env = os.environ.get("FLEETGEN_WORKERS")
+    if env and env.isdigit():
+        return max(1, int(env))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
+    """``[fn(x) for x in items]``, in up to ``processes`` forked workers, results in order."""
+    global _task
+    if processes <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(x) for x in items]
+    _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(items))) as pool:
+            return pool.map(_run, range(len(items)), chunksize=1)  # type: ignore[return-value]
+    finally:
+        _task = None
+
+
+def chunks(items: Sequence[T], count: int) -> list[list[T]]:
+    """Split into ``count`` contiguous chunks of near-equal size (none empty)."""
+    count = max(1, min(count, len(items)))
+    size, extra = divmod(len(items), count)
+    out, start = [], 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        out.append(list(items[start:end]))
+        start = end
+    return out
