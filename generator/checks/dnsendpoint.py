@@ -35,16 +35,20 @@ def dns_endpoint(fleet: Fleet) -> Iterator[Finding]:
 def _placement_problems(c: Cluster, address: IPAddress) -> Iterator[str]:
     nodes = [n for n in c.networks("nodeCIDRs") if n.version == address.version]
     home = next((n for n in nodes if address in n), None)
-    if home is None:
-        listed = ", ".join(str(n) for n in nodes) or "none of its family"
+    if home is not None:
+        if address == home.network_address and home.num_addresses > 2:
+            yield f"is the network address of nodeCIDRs {home}; pick a host address inside it"
+        elif address.version == 4 and address == home.broadcast_address and home.num_addresses > 2:
+            yield f"is the broadcast address of nodeCIDRs {home}; pick a host address inside it"
+    elif any(r.network is None for r in c.cidrs("nodeCIDRs")):
+        pass  # an unparsable node range is reported as cidr-invalid; it may well hold the endpoint
+    elif nodes:
         yield (
-            f"is not in any of its nodeCIDRs ({listed}); the internal load balancer takes an address "
-            "from the cluster's node subnets"
+            f"is not in any of its nodeCIDRs ({', '.join(str(n) for n in nodes)}); the internal load "
+            "balancer takes an address from the cluster's node subnets"
         )
-    elif address == home.network_address and home.num_addresses > 2:
-        yield f"is the network address of nodeCIDRs {home}; pick a host address inside it"
-    elif address.version == 4 and address == home.broadcast_address and home.num_addresses > 2:
-        yield f"is the broadcast address of nodeCIDRs {home}; pick a host address inside it"
+    else:
+        yield f"is IPv{address.version} but the cluster has no IPv{address.version} nodeCIDRs to take it from"
     for fld in ("podCIDRs", "serviceCIDRs"):
         for n in c.networks(fld):
             if n.version == address.version and address in n:

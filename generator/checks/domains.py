@@ -37,10 +37,10 @@ def domain_invalid(fleet: Fleet) -> Iterator[Finding]:
             )
         elif c.zone in domains:
             owner = domains[c.zone]
-            whose = "its own" if owner == c.name else f"cluster '{owner}''s"
+            whose = "its own clusterDomain" if owner == c.name else f"the clusterDomain of cluster '{owner}'"
             yield error(
                 "domain-invalid",
-                f"{_zone_origin(fleet, c)} '{c.zone}' of cluster '{c.name}' equals {whose} clusterDomain; "
+                f"{_zone_origin(fleet, c)} '{c.zone}' of cluster '{c.name}' equals {whose}; "
                 "a fleet zone must be a name of its own, e.g. '<cluster>.local'",
                 _zone_location(fleet, c),
                 (c.name,) if owner == c.name else (owner, c.name),
@@ -88,10 +88,11 @@ def domain_nested(fleet: Fleet) -> Iterator[Finding]:
             if parent in zones and zones[parent].name != c.name:
                 owner = zones[parent].name
                 yield _nested(fleet, c, f"lies inside the zone '{parent}' of cluster '{owner}'", (owner,))
-            if parent in domains:
+            if parent == c.cluster_domain:
+                yield _nested(fleet, c, f"lies inside its own clusterDomain '{parent}'", ())
+            elif parent in domains:
                 owner = domains[parent].name
-                whose = "its own" if owner == c.name else f"cluster '{owner}''s"
-                yield _nested(fleet, c, f"lies inside {whose} clusterDomain '{parent}'", (owner,))
+                yield _nested(fleet, c, f"lies inside the clusterDomain '{parent}' of cluster '{owner}'", (owner,))
             if parent == CLUSTERSET:
                 yield _nested(fleet, c, f"lies inside '{CLUSTERSET}', which the MCS API owns", ())
     for c in fleet.clusters:
