@@ -12,14 +12,14 @@ import ipaddress
 from typing import Any
 
 PROVIDERS = ("aws", "gcp", "azure", "generic")
-_NODES = ipaddress.ip_network("10.0.0.0/9")
-_PODS = ipaddress.ip_network("10.128.0.0/10")
-_SERVICES = ipaddress.ip_network("10.192.0.0/10")
+_NODES = ipaddress.IPv4Network("10.0.0.0/9")
+_PODS = ipaddress.IPv4Network("10.128.0.0/10")
+_SERVICES = ipaddress.IPv4Network("10.192.0.0/10")
 
 
 def _block(base: ipaddress.IPv4Network, bits: int, i: int) -> ipaddress.IPv4Network:
     size = base.num_addresses >> bits
-    return ipaddress.ip_network(f"{base.network_address + i * size}/{base.prefixlen + bits}")
+    return ipaddress.IPv4Network(f"{base.network_address + i * size}/{base.prefixlen + bits}")
 
 
 def synthetic_fleet(n_clusters: int, group_size: int = 50) -> dict[str, Any]:
