@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from generator.checks import basics
+from generator.checks import basics, cidrs, dnsendpoint, domains, links, mesh
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -18,6 +18,17 @@ CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
     basics.dns_endpoint_present,
+    cidrs.cidr_invalid,
+    cidrs.cidr_overlap,
+    cidrs.cidr_reserved,
+    domains.domain_invalid,
+    domains.domain_duplicate,
+    domains.domain_nested,
+    domains.domain_pattern,
+    dnsendpoint.dns_endpoint,
+    links.link_missing,
+    mesh.mesh_id,
+    mesh.mesh_trust_domain,
 )
 
 
