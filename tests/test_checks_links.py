@@ -33,9 +33,20 @@ def _lines(doc: dict[str, Any], tmp_path: Path) -> list[str]:
     return [f.parsable() for f in pipeline.load(path, "fleet.yaml").findings]
 
 
-def test_transit_gateway_entries_sharing_a_cluster_join_all_members(tmp_path: Path) -> None:
-    links = [{"clusters": ["a", "b"], "via": "transit-gateway"}, {"clusters": ["b", "c"], "via": "transit-gateway"}]
+def test_transit_gateway_entries_with_one_name_are_one_gateway(tmp_path: Path) -> None:
+    links = [
+        {"name": "tgw-eu", "clusters": ["a", "b"], "via": "transit-gateway"},
+        {"name": "tgw-eu", "clusters": ["b", "c"], "via": "transit-gateway"},
+    ]
     assert _lines(_fleet(links), tmp_path) == []
+
+
+def test_two_gateways_sharing_a_cluster_do_not_route_between_each_other(tmp_path: Path) -> None:
+    links = [{"clusters": ["a", "b"], "via": "transit-gateway"}, {"clusters": ["b", "c"], "via": "transit-gateway"}]
+    assert _lines(_fleet(links), tmp_path) == [
+        "fleet.yaml:29:11: [error] link-missing clusters 'a' and 'c' are in the same fleet but no link joins them; "
+        "add a spec.connectivity.links entry with both (vpn, peering or transit-gateway)"
+    ]
 
 
 def test_vpn_does_not_transit_through_a_third_cluster(tmp_path: Path) -> None:

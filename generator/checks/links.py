@@ -3,8 +3,11 @@
 Two clusters must be joined when they share a workload, a group, or a mesh
 (spec.mesh.type other than none: every pair). A ``peering`` or ``vpn`` entry
 joins every pair inside it and nothing beyond (no transit through a third
-cluster). ``transit-gateway`` entries route transitively: entries that share a
-cluster are one gateway, so all their members reach each other.
+cluster). A ``transit-gateway`` entry joins all its members; entries with the
+same ``name`` are the same gateway (attachments listed in several places), so
+all their members reach each other. Two differently named gateways do not
+route between each other even when a cluster is attached to both: that needs
+gateway peering, which is a link of its own.
 """
 
 from __future__ import annotations
@@ -30,16 +33,16 @@ def link_missing(fleet: Fleet) -> Iterator[Finding]:
     if len(names) < 2:
         return
     index = {n: i for i, n in enumerate(names)}
-    component = _transit_components(fleet, names)
-    direct: list[set[int]] = [set() for _ in names]
+    # per cluster: the link domains it is in (a transit gateway by name, any other entry by position)
+    domains: list[set[str]] = [set() for _ in names]
     for k, link in enumerate(fleet.connectivity.links):
-        if link.via != "transit-gateway":
-            for name in link.clusters:
-                if name in index:
-                    direct[index[name]].add(k)
+        key = f"tgw:{link.name}" if link.via == "transit-gateway" else f"entry:{k}"
+        for name in link.clusters:
+            if name in index:
+                domains[index[name]].add(key)
 
     def joined(a: int, b: int) -> bool:
-        return (component[a] >= 0 and component[a] == component[b]) or not direct[a].isdisjoint(direct[b])
+        return not domains[a].isdisjoint(domains[b])
 
     for (a, b), reason in _required_pairs(fleet, names, index).items():
         if joined(a, b):
@@ -52,28 +55,6 @@ def link_missing(fleet: Fleet) -> Iterator[Finding]:
             fleet.source.locate(f"{later.pointer}/name"),
             (names[a], names[b]),
         )
-
-
-def _transit_components(fleet: Fleet, names: list[str]) -> list[int]:
-    """Union-find over transit-gateway entries: component id per cluster, -1 if on no gateway."""
-    parent = list(range(len(names)))
-    index = {n: i for i, n in enumerate(names)}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    on_gateway = [False] * len(names)
-    for link in fleet.connectivity.links:
-        if link.via != "transit-gateway":
-            continue
-        members = [index[n] for n in link.clusters if n in index]
-        for m in members:
-            on_gateway[m] = True
-            parent[find(m)] = find(members[0])
-    return [find(i) if on_gateway[i] else -1 for i in range(len(names))]
 
 
 def _required_pairs(fleet: Fleet, names: list[str], index: dict[str, int]) -> dict[tuple[int, int], str]:
