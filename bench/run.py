@@ -1,0 +1,207 @@
+"""`make bench`: time fleetgen's stages on synthetic fleets and compare with what users would run otherwise.
+
+For each size N (default 10, 100, 1,000, 5,000 clusters in groups of 50, each group
+joined by one transit gateway and running two stateful workloads) a fresh
+subprocess times, as the median of several runs:
+
+  load     read + schema-validate + model the fleet file
+  checks   every built-in check
+  render   Jsonnet blueprints + Kubernetes/CRD schema validation + serialization
+  write    writing the output tree into an empty directory
+  noop     a full re-render whose output is unchanged (nothing is written; mtimes checked)
+  check    `fleetgen check` end to end (load, checks, render, policies, DNS proof)
+
+and the subprocess's peak memory. Then, on the same output, the alternatives:
+the `kubernetes-validate` command line versus fleetgen's integrated validation,
+and an all-pairs CIDR comparison versus fleetgen's sorted sweep.
+
+Usage: bench/run.py [--sizes 10,100,1000,5000] [--json FILE]
+This is a benchmark, not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import ipaddress
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from generator import checks, commands, manifests, pipeline, write
+from generator.checks.overlap import brute_force_pairs, overlapping_pairs
+from generator.loader import load_file
+from generator.model import Fleet, build
+from generator.synth import synthetic_fleet
+from generator.validate import validate_document
+
+STAGES = ("load", "checks", "render", "write", "noop", "check")
+
+
+def runs_for(n: int) -> int:
+    return 5 if n <= 100 else 3 if n <= 1000 else 2
+
+
+def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def write_fleet(n: int, directory: Path) -> Path:
+    path = directory / "fleet.yaml"
+    path.write_text(yaml.dump(synthetic_fleet(n), Dumper=yaml.CSafeDumper, sort_keys=False))
+    return path
+
+
+def load_model(path: Path) -> Fleet:
+    doc = load_file(path, "fleet.yaml")
+    assert not validate_document(doc.data, doc.source)
+    return build(doc.data, doc.source)
+
+
+def one_size(n: int, runs: int) -> dict[str, Any]:
+    """Runs in its own process so that peak memory is this size's alone."""
+    out: dict[str, Any] = {"clusters": n, "runs": runs}
+    with tempfile.TemporaryDirectory() as tmp:
+        fleet_path = write_fleet(n, Path(tmp))
+        target = Path(tmp) / "out"
+        out["load"], fleet = median_time(lambda: load_model(fleet_path), runs)
+        out["checks"], findings = median_time(lambda: checks.run(fleet), runs)
+        assert not [f for f in findings if f.is_error], findings[:3]
+        out["render"], output = median_time(lambda: pipeline.render_output(fleet), runs)
+        out["files"] = len(output.contents)
+        out["output_mb"] = round(sum(map(len, output.contents.values())) / 1e6, 1)
+
+        def write_fresh() -> None:
+            shutil.rmtree(target, ignore_errors=True)
+            write.apply(target, output.contents, write.plan(target, output.contents))
+
+        out["write"], _ = median_time(write_fresh, runs)
+        stamps = {p: p.stat().st_mtime_ns for p in target.rglob("*") if p.is_file()}
+
+        def noop() -> bool:
+            again = pipeline.render_output(fleet)
+            plan = write.plan(target, again.contents)
+            write.apply(target, again.contents, plan)
+            return plan.dirty
+
+        out["noop"], dirty = median_time(noop, runs)
+        out["noop_rewrote_files"] = dirty or any(p.stat().st_mtime_ns != s for p, s in stamps.items())
+        sink = io.StringIO()
+        out["check"], code = median_time(lambda: commands.check(fleet_path, fmt="json", stdout=sink), runs)
+        out["check_exit"] = code
+    self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    out["peak_mb"] = round(self_mb)
+    out["peak_worker_mb"] = round(child_mb)
+    return out
+
+
+def validate_alternative(n: int) -> dict[str, Any]:
+    """kubernetes-validate's command line vs fleetgen's integrated validation, on the same files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fleet = load_model(write_fleet(n, Path(tmp)))
+        output = pipeline.render_output(fleet, processes=1)
+        target = Path(tmp) / "out"
+        write.apply(target, output.contents, write.plan(target, output.contents))
+        # API objects only (kustomization.yaml is kustomize's, not Kubernetes')
+        docs = [(p, o) for p, o in sorted(output.files.items())
+                if p.endswith(".yaml") and (o["apiVersion"], o["kind"]) not in manifests.NOT_API_OBJECTS]
+        # the CLI knows no custom resources: give it the core objects only, and time ours on the same
+        core = [(p, o) for p, o in docs if "." not in o["apiVersion"].split("/")[0] or o["apiVersion"].endswith("k8s.io/v1")]
+        files = [str(target / p) for p, _ in core]
+        cli = Path(sys.executable).parent / "kubernetes-validate"
+        start = time.perf_counter()
+        proc = subprocess.run([str(cli), "--strict", "-k", fleet.kubernetes_version, *files], capture_output=True, text=True)
+        cli_time = time.perf_counter() - start
+        manifests.schema_set.cache_clear()  # ours pays for loading its schemas too
+        start = time.perf_counter()
+        report = manifests.validate(core, fleet.kubernetes_version)
+        ours = time.perf_counter() - start
+    return {"clusters": n, "documents": len(files), "cli_s": round(cli_time, 2), "cli_exit": proc.returncode,
+            "fleetgen_s": round(ours, 3), "ratio": round(cli_time / ours, 1), "fleetgen_findings": len(report.findings)}
+
+
+def overlap_alternative(n: int) -> dict[str, Any]:
+    """An all-pairs CIDR comparison versus the sorted sweep, same ranges, same answer."""
+    items = [
+        (ipaddress.ip_network(text), (c["name"], field))
+        for c in synthetic_fleet(n)["spec"]["clusters"]
+        for field, cidrs in c["network"].items()
+        for text in cidrs
+    ]
+    sweep, a = median_time(lambda: list(overlapping_pairs(items)), 3)
+    allpairs, b = median_time(lambda: list(brute_force_pairs(items)), 1)
+    assert sorted(map(sorted, a)) == sorted(map(sorted, b))
+    return {"clusters": n, "ranges": len(items), "sweep_s": round(sweep, 4), "all_pairs_s": round(allpairs, 2),
+            "ratio": round(allpairs / max(sweep, 1e-9))}
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = "| clusters | files | output MB | " + " | ".join(f"{s} s" for s in STAGES) + " | render+check s | peak MiB (main / worker) |"
+    lines = [head, "|" + "---|" * (len(STAGES) + 5)]
+    for r in rows:
+        lines.append(
+            f"| {r['clusters']:,} | {r['files']:,} | {r['output_mb']} | "
+            + " | ".join(f"{r[s]:.2f}" for s in STAGES)
+            + f" | {r['render'] + r['check']:.2f} | {r['peak_mb']} / {r['peak_worker_mb']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="time fleetgen's stages on synthetic fleets")
+    parser.add_argument("--sizes", default="10,100,1000,5000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_size(args.one, runs_for(args.one))))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}", flush=True)
+    rows = []
+    for n in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            return 1
+        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        r = rows[-1]
+        note = "  (NO-OP RE-RENDER REWROTE FILES)" if r["noop_rewrote_files"] else ""
+        print(f"  {n:>5} clusters: render {r['render']:.2f} s, check {r['check']:.2f} s, peak {r['peak_mb']} MiB{note}", flush=True)
+    print()
+    print(table(rows))
+    for a, b in zip(rows, rows[1:]):
+        cost = (b["render"] + b["check"]) / max(a["render"] + a["check"], 1e-9)
+        print(f"{a['clusters']:,} -> {b['clusters']:,} clusters ({b['clusters'] / a['clusters']:.0f}x): render+check costs {cost:.1f}x")
+    print()
+    v = validate_alternative(100)
+    print(f"manifest validation, {v['documents']} core objects (100 clusters): kubernetes-validate CLI {v['cli_s']} s, "
+          f"fleetgen {v['fleetgen_s']} s -> {v['ratio']}x faster")
+    o = overlap_alternative(1000)
+    print(f"CIDR overlap, {o['ranges']} ranges (1,000 clusters): all pairs {o['all_pairs_s']} s, "
+          f"sweep {o['sweep_s']} s -> {o['ratio']}x faster")
+    if args.json:
+        args.json.write_text(json.dumps({"sizes": rows, "validate": v, "overlap": o}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
