@@ -13,6 +13,7 @@ Quirks handled (measured with regopy 1.5.2):
   ``file:line:col: message``.
 * Missing builtins are silently undefined unless ``strict_built_in_errors``
   is set; it is always set here.
+* String values come back in mixed forms (see :func:`_plain_string`).
 * A call to an unknown function is reported at query time, as an error node
   of an output that claims to be ok.
 """
@@ -181,7 +182,7 @@ def to_python(node: int) -> Any:
         return result
     text = native.rego_node_value(node)
     if kind is NodeKind.String:
-        return text
+        return _plain_string(text)
     if kind is NodeKind.Int:
         return int(text)
     if kind is NodeKind.Float:
@@ -189,6 +190,18 @@ def to_python(node: int) -> Any:
     if kind is NodeKind.Boolean:
         return text == "true"
     return None
+
+
+def _plain_string(text: str) -> str:
+    """Undo rego-cpp's mixed string forms.
+
+    Strings made by some builtins (``lower``, ``concat``, ``regex.*``,
+    ``object.get``) come back wrapped in quotes, and string literals and
+    ``sprintf("%v")`` keep ``\\"`` escapes; input strings come back raw.
+    """
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        text = text[1:-1]
+    return text.replace('\\"', '"')
 
 
 _ERROR_HEAD = re.compile(rb"\(error (\d+):")

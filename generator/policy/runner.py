@@ -32,6 +32,9 @@ from generator.diagnostics import Finding, Location, Severity, sorted_findings
 from generator.policy.engine import Engine, EvalError, PolicyError, describe_error
 from generator.policy.source import MetadataError, Metadata, Module, read_module
 
+# rego-cpp 1.5.2 aborts (uncatchable) when compiling `with input as X` over rules
+# that depend on other rules; refuse it before it reaches the engine.
+_WITH_INPUT = re.compile(r"\bwith\s+input\s+as\b")
 _REPORTING = re.compile(r"^(deny|violation|warn)(?:_([A-Za-z0-9_]+))?$")
 
 
@@ -41,12 +44,14 @@ class Document:
 
     ``path`` is shown in findings (``output/clusters/a/dns/configmap-coredns.yaml``),
     ``contents`` is the parsed JSON/YAML value, ``line`` the document's first
-    line inside ``path``.
+    line inside ``path``; ``clusters`` are reported with its findings when the
+    message names none (the caller knows which cluster a file belongs to).
     """
 
     path: str
     contents: Any
     line: int = 1
+    clusters: tuple[str, ...] = ()
 
     @property
     def location(self) -> Location:
@@ -124,6 +129,14 @@ def read_modules(files: Sequence[Path]) -> tuple[Module, ...]:
             raise PolicyError(f"cannot read policy: {exc}", Location(str(path))) from None
         if not module.package:
             raise PolicyError("no package declaration", Location(str(path), 1, 1))
+        crash = _WITH_INPUT.search(module.source)
+        if crash:
+            line = module.source.count("\n", 0, crash.start()) + 1
+            raise PolicyError(
+                "`with input as <value>` aborts the regopy process; mock keys "
+                "(`with input.kind as ...`) or rules (`with data.fleetgen.lib.documents as ...`)",
+                Location(str(path), line, 1),
+            )
         modules.append(module)
     return tuple(modules)
 
@@ -253,7 +266,7 @@ def _messages(value: Any) -> list[Any]:
 
 def _finding(rule: PolicyRule, message: Any, documents: Sequence[Document], combined: bool) -> Finding:
     location = documents[0].location
-    clusters: tuple[str, ...] = ()
+    clusters: tuple[str, ...] = () if combined else documents[0].clusters
     if message is None:
         text = rule.metadata.title or rule.name
     elif isinstance(message, dict):
