@@ -129,9 +129,8 @@ def read_modules(files: Sequence[Path]) -> tuple[Module, ...]:
             raise PolicyError(f"cannot read policy: {exc}", Location(str(path))) from None
         if not module.package:
             raise PolicyError("no package declaration", Location(str(path), 1, 1))
-        crash = _WITH_INPUT.search(module.source)
-        if crash:
-            line = module.source.count("\n", 0, crash.start()) + 1
+        line = _with_input_line(module.source)
+        if line:
             raise PolicyError(
                 "`with input as <value>` aborts the regopy process; mock keys "
                 "(`with input.kind as ...`) or rules (`with data.fleetgen.lib.documents as ...`)",
@@ -139,6 +138,14 @@ def read_modules(files: Sequence[Path]) -> tuple[Module, ...]:
             )
         modules.append(module)
     return tuple(modules)
+
+
+def _with_input_line(source: str) -> int:
+    """Line of the first `with input as` outside comments, 0 if none."""
+    for number, text in enumerate(source.splitlines(), start=1):
+        if not text.lstrip().startswith("#") and _WITH_INPUT.search(text):
+            return number
+    return 0
 
 
 def load_policies(dirs: Sequence[Path]) -> PolicySet:
