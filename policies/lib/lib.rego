@@ -13,10 +13,8 @@ import rego.v1
 documents := input if is_array(input)
 
 # Kubernetes objects of the combined input, as {"path", "contents"}.
-manifests contains doc if {
-	some doc in documents
-	is_string(doc.contents.kind)
-}
+# Arrays, not sets: regopy builds sets of large objects in quadratic time.
+manifests := [doc | some doc in documents; is_string(doc.contents.kind)]
 
 # The facts document of the combined input.
 facts := doc.contents if {
@@ -27,10 +25,7 @@ facts_path := doc.path if {
 	some doc in facts_documents
 }
 
-facts_documents contains doc if {
-	some doc in documents
-	is_facts(doc.contents)
-}
+facts_documents := [doc | some doc in documents; is_facts(doc.contents)]
 
 is_facts(value) if {
 	is_string(value.fleet)

@@ -30,9 +30,7 @@ deny_secret_data contains msg if {
 # custom:
 #   id: secret-credential-field
 deny_credential_field contains msg if {
-	walk(input, [path, value])
-	is_string(value)
-	value != ""
+	some [path, value] in string_leaves
 	credential_key(path[count(path) - 1])
 	msg := sprintf(
 		"%s %s has a credential at %v: reference a Secret instead",
@@ -41,8 +39,8 @@ deny_credential_field contains msg if {
 }
 
 deny_credential_field contains msg if {
-	walk(input, [path, value])
-	is_string(value)
+	some [path, value] in string_leaves
+	contains(value, "PRIVATE KEY-----") # cheap filter before the regex
 	regex.match(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----`, value)
 	msg := sprintf(
 		"%s %s has a PEM private key at %v: reference a Secret instead",
@@ -50,9 +48,26 @@ deny_credential_field contains msg if {
 	)
 }
 
+# [path, value] of every non-empty string in the document, walked once.
+string_leaves := [[path, value] | walk(input, [path, value]); is_string(value); value != ""]
+
+# Keys that hold credentials: exact names (kubeconfig, Argo CD cluster TLS
+# config) and, case-insensitively, anything ending in password/token/private key.
+# Only non-empty strings count, so `automountServiceAccountToken: false` passes.
+credential_keys := {"passwd", "client-key-data", "caData", "certData", "keyData"}
+
+credential_suffixes := ["password", "token", "privatekey", "private_key", "private-key"]
+
 credential_key(key) if {
 	is_string(key)
-	regex.match(`^([A-Za-z]*[Pp]assword|[Pp]asswd|[A-Za-z]*[Tt]oken|client-key-data|caData|certData|keyData|[A-Za-z]*[Pp]rivate[-_]?[Kk]ey)$`, key)
+	key in credential_keys
+}
+
+credential_key(key) if {
+	is_string(key)
+	lowered := lower(key)
+	some suffix in credential_suffixes
+	endswith(lowered, suffix)
 }
 
 # sprintf, not concat: regopy quotes strings made by concat inside a later sprintf.

@@ -5,7 +5,7 @@ import rego.v1
 import data.fleetgen.lib
 
 # Headless Services of the combined input, one entry per rendered file.
-headless_services contains service if {
+headless_services := [service |
 	some doc in lib.manifests
 	doc.contents.kind == "Service"
 	doc.contents.spec.clusterIP == "None"
@@ -16,6 +16,13 @@ headless_services contains service if {
 		"namespace": lib.namespace(doc.contents.metadata),
 		"ports": port_set(doc.contents.spec),
 	}
+]
+
+# "<namespace>/<name>" -> that workload's headless Services, grouped in one
+# pass (pairwise comparison over all Services would be quadratic).
+services_by_workload[key] contains service if {
+	some service in headless_services
+	key := sprintf("%s/%s", [service.namespace, service.name])
 }
 
 port_set(spec) := {{"name": port_name(p), "port": p.port, "protocol": protocol(p)} | some p in spec.ports}
@@ -33,18 +40,6 @@ protocol(port) := "TCP" if not port.protocol
 # ["cql:9042/TCP", ...], sorted; an array of strings prints the same in OPA and regopy.
 describe(ports) := sort([sprintf("%s:%d/%s", [p.name, p.port, p.protocol]) | some p in ports])
 
-# The reference copy of a workload's Service: the one of the first cluster by name.
-reference(service) := ref if {
-	some ref in headless_services
-	ref.name == service.name
-	ref.namespace == service.namespace
-	ref.cluster == min({other.cluster |
-		some other in headless_services
-		other.name == service.name
-		other.namespace == service.namespace
-	})
-}
-
 # METADATA
 # title: Workload ports agree across clusters
 # description: >-
@@ -54,9 +49,12 @@ reference(service) := ref if {
 # custom:
 #   id: workload-ports-inconsistent
 deny_inconsistent_workload_ports contains result if {
-	some service in headless_services
-	ref := reference(service)
-	ref.cluster != service.cluster
+	# the workload's first file (by path) is the reference the others must match
+	some services in services_by_workload
+	first := min({s.path | some s in services})
+	some ref in services
+	ref.path == first
+	some service in services
 	ref.ports != service.ports
 	result := {
 		"msg": sprintf(
