@@ -213,7 +213,10 @@ def _evaluate_one(
     *,
     combined: bool,
 ) -> list[Finding]:
-    engine.set_input(value)
+    try:
+        engine.set_input(value)
+    except PolicyError as exc:
+        raise PolicyError(exc.detail, documents[0].location) from None
     values = _rule_values(policies, engine, selected)
     exempt = _exemptions(policies, values)
     findings: list[Finding] = []
@@ -277,7 +280,8 @@ def _finding(rule: PolicyRule, message: Any, documents: Sequence[Document], comb
     if message is None:
         text = rule.metadata.title or rule.name
     elif isinstance(message, dict):
-        text = message.get("msg") if isinstance(message.get("msg"), str) else _dump(message)
+        msg = message.get("msg")
+        text = msg if isinstance(msg, str) else _dump(message)
         raw_clusters = message.get("clusters")
         if isinstance(raw_clusters, list):
             clusters = tuple(str(c) for c in raw_clusters)

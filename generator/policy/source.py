@@ -114,7 +114,8 @@ def _read_metadata(lines: list[str], start: int, display: str) -> tuple[Metadata
         raise MetadataError("METADATA block must be a YAML mapping", Location(display, start + 1, 1))
     if value.get("scope", "rule") not in ("rule", "document"):
         return Metadata(), index
-    custom = value.get("custom") if isinstance(value.get("custom"), dict) else {}
+    raw_custom = value.get("custom")
+    custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
     return (
         Metadata(
             title=str(value.get("title", "")),

@@ -207,3 +207,11 @@ def test_test_files_are_not_policies(tmp_path: Path) -> None:
 def test_missing_policy_directory_is_a_policy_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="policy directory not found"):
         load_policies([tmp_path / "nope"])
+
+
+def test_value_json_cannot_hold_is_a_policy_error_at_the_document(tmp_path: Path) -> None:
+    policies = load_policies([write(tmp_path, "demo.rego", DEMO)])
+    with pytest.raises(PolicyError) as caught:
+        evaluate(policies, [Document("x.yaml", {"kind": "Pod", "when": object()}, line=4)])
+    assert caught.value.location == Location("x.yaml", 4)
+    assert "cannot pass the document to Rego" in str(caught.value)
