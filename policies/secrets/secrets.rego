@@ -1,0 +1,74 @@
+package fleetgen.secrets
+
+import rego.v1
+
+import data.fleetgen.lib
+
+# METADATA
+# title: No Secret data in git
+# description: >-
+#   Rendered output is committed to git, so a Secret may only be declared
+#   without data; its contents are created out of band (sealed, external
+#   secrets, or by hand).
+# custom:
+#   id: secret-data
+deny_secret_data contains msg if {
+	input.kind == "Secret"
+	some field in ["data", "stringData"]
+	count(input[field]) > 0
+	msg := sprintf(
+		"Secret %s/%s carries %s: credentials must not be committed; create the Secret out of band",
+		[lib.namespace(input.metadata), input.metadata.name, field],
+	)
+}
+
+# METADATA
+# title: No credential fields
+# description: >-
+#   No field of a rendered manifest may hold a credential: a password, token,
+#   kubeconfig client key, Argo CD cluster TLS data, or PEM private key text.
+# custom:
+#   id: secret-credential-field
+deny_credential_field contains msg if {
+	some [path, value] in string_leaves
+	credential_key(path[count(path) - 1])
+	msg := sprintf(
+		"%s %s has a credential at %v: reference a Secret instead",
+		[input.kind, object_name(input.metadata), path],
+	)
+}
+
+deny_credential_field contains msg if {
+	some [path, value] in string_leaves
+	contains(value, "PRIVATE KEY-----") # cheap filter before the regex
+	regex.match(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----`, value)
+	msg := sprintf(
+		"%s %s has a PEM private key at %v: reference a Secret instead",
+		[input.kind, object_name(input.metadata), path],
+	)
+}
+
+# [path, value] of every non-empty string in the document, walked once.
+string_leaves := [[path, value] | walk(input, [path, value]); is_string(value); value != ""]
+
+# Keys that hold credentials: exact names (kubeconfig, Argo CD cluster TLS
+# config) and, case-insensitively, anything ending in password/token/private key.
+# Only non-empty strings count, so `automountServiceAccountToken: false` passes.
+credential_keys := {"passwd", "client-key-data", "caData", "certData", "keyData"}
+
+credential_suffixes := ["password", "token", "privatekey", "private_key", "private-key"]
+
+credential_key(key) if {
+	is_string(key)
+	key in credential_keys
+}
+
+credential_key(key) if {
+	is_string(key)
+	lowered := lower(key)
+	some suffix in credential_suffixes
+	endswith(lowered, suffix)
+}
+
+# sprintf, not concat: regopy quotes strings made by concat inside a later sprintf.
+object_name(metadata) := sprintf("%s/%s", [lib.namespace(metadata), metadata.name])

@@ -1,0 +1,35 @@
+package fleetgen.secrets_test
+
+import rego.v1
+
+import data.fleetgen.secrets
+
+test_secret_without_data_passes if {
+	count(secrets.deny_secret_data) == 0 with input.kind as "Secret"
+		with input.metadata as {"name": "remote-a", "namespace": "istio-system"}
+		with input.type as "Opaque"
+}
+
+test_secret_with_string_data_is_denied if {
+	secrets.deny_secret_data == {"Secret argocd/cluster-a carries stringData: credentials must not be committed; create the Secret out of band"} with input.kind as "Secret"
+		with input.metadata as {"name": "cluster-a", "namespace": "argocd"}
+		with input.stringData as {"config": "{}"}
+}
+
+test_manifest_without_credentials_passes if {
+	count(secrets.deny_credential_field) == 0 with input.kind as "Deployment"
+		with input.metadata as {"name": "coredns", "namespace": "kube-system"}
+		with input.spec as {"template": {"spec": {"automountServiceAccountToken": false, "containers": [{"name": "coredns", "env": [{"name": "TOKEN_FILE", "value": "/var/run/token"}]}]}}}
+}
+
+test_password_field_is_denied if {
+	secrets.deny_credential_field == {"ConfigMap db/settings has a credential at [\"data\", \"adminPassword\"]: reference a Secret instead"} with input.kind as "ConfigMap"
+		with input.metadata as {"name": "settings", "namespace": "db"}
+		with input.data as {"adminPassword": "hunter2"}
+}
+
+test_private_key_text_is_denied if {
+	secrets.deny_credential_field == {"ConfigMap db/tls has a PEM private key at [\"data\", \"items\", 0]: reference a Secret instead"} with input.kind as "ConfigMap"
+		with input.metadata as {"name": "tls", "namespace": "db"}
+		with input.data as {"items": ["-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"]}
+}
