@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from generator import mesh
 from generator.checks import basics
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -19,6 +20,7 @@ CHECKS: tuple[Check, ...] = (
     basics.placement,
     basics.dns_endpoint_present,
 )
+CHECKS += (mesh.check,)
 
 
 def run(fleet: Fleet, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:
