@@ -48,7 +48,7 @@ local repo = { name: 'cilium', url: 'https://helm.cilium.io' };
             enabled: true,
             clusters: [
               // The default address <name>.mesh.cilium.io matches the certificates; ips pins it (host alias).
-              { name: p.name, address: p.name + '.mesh.cilium.io', port: 2379, ips: [p.endpoint] }
+              { name: p.name, address: p.name + '.mesh.cilium.io', port: 2379, [if p.endpoint != null then 'ips']: [p.endpoint] }
               for p in m.peers
             ],
           },

@@ -32,7 +32,8 @@ local credentials(peer) = 'cluster-credentials-' + peer;
             federatedServiceSelector: { matchLabels: { 'mirror.linkerd.io/federated': 'member' } },
           } + (
             if !gateway then {} else {
-              gatewayAddress: k.required(l.endpoint, 'mesh.endpoint of cluster ' + l.name),
+              // Never null in a render that passed the checks (rule mesh-endpoint); `fleetgen check` still renders.
+              [if l.endpoint != null then 'gatewayAddress']: l.endpoint,
               gatewayPort: gatewayPort,
               gatewayIdentity: 'linkerd-gateway.' + mcNs + '.serviceaccount.identity.linkerd.' + m.trustDomain,
               probeSpec: { path: '/ready', port: '4191', period: '3s' },
