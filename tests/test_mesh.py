@@ -152,3 +152,16 @@ def test_covering_network_is_the_smallest_supernet(raw: list[tuple[int, int]]) -
     if cover.prefixlen < 32:  # brute force: no longer prefix holding the first network covers them all
         tighter = nets[0].supernet(new_prefix=cover.prefixlen + 1) if nets[0].prefixlen > cover.prefixlen else None
         assert tighter is None or not all(n.subnet_of(tighter) for n in nets)
+
+
+def test_rendered_gateway_and_link_are_schema_validated_strictly(tmp_path: Path) -> None:
+    from generator import manifests
+
+    files = render(tmp_path, example("linkerd"))
+    link = dict(files["clusters/aws-euwest1/mesh/linkerd/link-gcp-europe-west4-c.yaml"])  # type: ignore[arg-type]
+    assert not manifests.validate([("link.yaml", link)], "1.33").findings
+    bad = {**link, "spec": {**link["spec"], "gatewayPort": 4143}}  # type: ignore[dict-item]
+    report = manifests.validate([("link.yaml", bad)], "1.33")
+    assert [f.message for f in report.findings] == ["Link gcp-europe-west4-c: spec.gatewayPort: 4143 is not of type 'string'"]
+    gateway = render(tmp_path, example("istio"))["clusters/aws-euwest1/mesh/istio/gateway-cross-network.yaml"]
+    assert manifests.validate([("gw.yaml", gateway)], "1.33").validated == 1
