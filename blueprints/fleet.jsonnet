@@ -4,13 +4,15 @@ local endpoint = import 'dns/endpoint.libsonnet';
 local extension = import 'dns/extension.libsonnet';
 local argocd = import 'gitops/argocd.libsonnet';
 local flux = import 'gitops/flux.libsonnet';
+local mesh = import 'mesh/mesh.libsonnet';
 local stateful = import 'workloads/stateful.libsonnet';
 
 local clusterFiles(fleet, cluster) =
   extension.files(fleet, cluster)
   + endpoint.files(fleet, cluster)
   + stateful.namespaces(fleet, cluster)
-  + std.foldl(function(acc, w) acc + stateful.files(fleet, cluster, w), cluster.workloads, {});
+  + std.foldl(function(acc, w) acc + stateful.files(fleet, cluster, w), cluster.workloads, {})
+  + mesh.clusterFiles(fleet, cluster);
 
 local kustomization(resources) = {
   apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -24,7 +26,8 @@ local withKustomization(files) =
 local prefixed(prefix, files) = { [prefix + name]: files[name] for name in std.objectFields(files) };
 
 local hubFiles(fleet, hub) =
-  local files = if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub);
+  local files = (if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub))
+                + mesh.hubFiles(fleet, hub);
   local inner = { [std.substr(n, 4, std.length(n) - 4)]: files[n] for n in std.objectFields(files) };
   prefixed('hub/', withKustomization(inner));
 

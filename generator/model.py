@@ -51,6 +51,7 @@ class Cluster:
     route_reflectors: tuple[str, ...]
     calico_as: int | None
     pointer: str
+    mesh_endpoint: str | None = None
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -285,6 +286,7 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
         route_reflectors=tuple(calico.get("routeReflectors", [])),
         calico_as=calico.get("asNumber"),
         pointer=ptr,
+        mesh_endpoint=mesh.get("endpoint"),
     )
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from generator import mesh
 from generator.model import Cluster, Fleet, Workload
 
 ClusterPart = Callable[[Fleet, Cluster], dict[str, Any]]
+HubPart = Callable[[Fleet], dict[str, Any]]
 
 
 def fleet_view(fleet: Fleet) -> dict[str, Any]:
@@ -101,6 +103,7 @@ def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
 
 # Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
 CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part)
+CLUSTER_PARTS += (mesh.cluster_part,)
 
 
 def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
@@ -115,8 +118,15 @@ def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
     return entry
 
 
+# Each part adds keys to the hub's entry (what the hub deploys besides the per-cluster sync).
+HUB_PARTS: tuple[HubPart, ...] = (mesh.hub_part,)
+
+
 def hub_view(fleet: Fleet) -> dict[str, Any]:
-    return {"clusters": [{"name": c.name, "apiServer": c.api_server} for c in fleet.clusters]}
+    entry: dict[str, Any] = {"clusters": [{"name": c.name, "apiServer": c.api_server} for c in fleet.clusters]}
+    for part in HUB_PARTS:
+        entry.update(part(fleet))
+    return entry
 
 
 def render_input(fleet: Fleet, clusters: list[Cluster] | None = None, hub: bool = True) -> dict[str, Any]:

@@ -2,34 +2,10 @@
 // declared IP, TCP and UDP 53, annotated the way each provider's controller expects.
 local k = import '../lib/k.libsonnet';
 local extension = import 'extension.libsonnet';
+local lb = import '../lib/lb.libsonnet';
 
 local annotations(cluster) =
-  local ip = cluster.dns.endpoint;
-  if cluster.provider == 'aws' then {
-    // AWS Load Balancer Controller (NLB).
-    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
-    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
-    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
-    'service.beta.kubernetes.io/aws-load-balancer-enable-tcp-udp-listener': 'true',
-    'service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses': ip,
-  } + (
-    if std.length(cluster.dns.loadBalancerSubnets) > 0
-    then { 'service.beta.kubernetes.io/aws-load-balancer-subnets': std.join(',', cluster.dns.loadBalancerSubnets) }
-    else {}
-  )
-  else if cluster.provider == 'gcp' then {
-    'networking.gke.io/load-balancer-type': 'Internal',
-    // Peers call from other regions and clouds.
-    'networking.gke.io/internal-load-balancer-allow-global-access': 'true',
-  }
-  else if cluster.provider == 'azure' then {
-    'service.beta.kubernetes.io/azure-load-balancer-internal': 'true',
-    'service.beta.kubernetes.io/azure-load-balancer-ipv4': ip,
-  }
-  else {
-    // Generic clusters: the load balancer (e.g. MetalLB on a private pool) is internal by construction.
-    'fleetgen.dev/internal': 'true',
-  };
+  lb.internalAnnotations(cluster.provider, cluster.dns.endpoint, cluster.dns.loadBalancerSubnets, tcpUdp=true);
 
 {
   files(fleet, cluster)::
@@ -40,7 +16,7 @@ local annotations(cluster) =
                  k.labels(fleet, 'fleet-dns', 'dns'), annotations(cluster)) + {
           spec: {
             type: 'LoadBalancer',
-            [if cluster.provider == 'gcp' || cluster.provider == 'generic' then 'loadBalancerIP']: ip,
+            [if lb.pinsSpecIP(cluster.provider) then 'loadBalancerIP']: ip,
             selector: extension.endpointSelector(cluster),
             ports: [
               { name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' },

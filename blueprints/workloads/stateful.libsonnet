@@ -6,8 +6,12 @@ local k = import '../lib/k.libsonnet';
   files(fleet, cluster, w)::
     local dir = 'workloads/' + w.namespace + '/' + w.name + '/';
     local labels = k.labels(fleet, w.name, 'stateful-workload');
+    // Labels/annotations other layers (e.g. the mesh) add to this Service, keyed "<namespace>/<name>".
+    local extra = std.get(std.get(cluster, 'serviceMetadata', {}), w.namespace + '/' + w.name, {});
     {
-      [dir + 'service-headless.yaml']: k.object('v1', 'Service', w.name, w.namespace, labels) + {
+      [dir + 'service-headless.yaml']: k.object('v1', 'Service', w.name, w.namespace,
+                                                labels + std.get(extra, 'labels', {}),
+                                                std.get(extra, 'annotations', {})) + {
         spec: {
           clusterIP: 'None',
           // Peers must find pods that are not ready yet: a new node joins through the seeds.

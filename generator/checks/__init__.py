@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from generator import mesh as mesh_kinds
 from generator.checks import basics, cidrs, dnsendpoint, domains, links, mesh
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -27,9 +28,9 @@ CHECKS: tuple[Check, ...] = (
     domains.domain_pattern,
     dnsendpoint.dns_endpoint,
     links.link_missing,
-    mesh.mesh_id,
     mesh.mesh_trust_domain,
 )
+CHECKS += (mesh_kinds.check,)
 
 
 def run(fleet: Fleet, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:
