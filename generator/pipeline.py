@@ -15,11 +15,12 @@ from generator.diagnostics import Finding, sorted_findings
 from generator.loader import load_file
 from generator.model import Fleet, build
 from generator.render import render
+from generator.routes import plan_files
 from generator.validate import validate_document
 
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
-DATA_OUTPUTS: tuple[DataOutput, ...] = ()
+DATA_OUTPUTS: tuple[DataOutput, ...] = (plan_files,)
 
 
 @dataclass(frozen=True)
