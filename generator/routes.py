@@ -7,7 +7,7 @@ route a-c; a transit gateway link reaches all of its own members, not the member
 another transit gateway link).
 
 Destinations are a peer's pod and node ranges and its DNS endpoint (/32 or /128),
-summarised with ``ipaddress.collapse_addresses`` (exact: it only merges adjacent or
+summarised exactly like ``ipaddress.collapse_addresses`` (exact: it only merges adjacent or
 nested networks, never widens). A destination that overlaps one of the sending
 cluster's own ranges is left out of the plan (and reported by the ``route-plan``
 check): a route plan never sends a cluster's own addresses away.
@@ -76,22 +76,47 @@ def _peer_destinations(fleet: Fleet, peer: Cluster, pods: bool) -> list[Destinat
 
 
 def summarise(networks: Iterable[IPNetwork]) -> tuple[IPNetwork, ...]:
-    """Exact summary, per address family, IPv4 first."""
+    """Exact summary, per address family, IPv4 first: the same result as
+    ``ipaddress.collapse_addresses`` (nested networks dropped, aligned siblings merged,
+    nothing widened), on integers, because it runs for every cluster and link."""
     nets = list(networks)
-    v4 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 4))
-    v6 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
-    return tuple(v4) + tuple(v6)
+    out: list[IPNetwork] = []
+    for version, cls in ((4, ipaddress.IPv4Network), (6, ipaddress.IPv6Network)):
+        bits = 32 if version == 4 else 128
+        blocks = sorted((int(n.network_address), n.prefixlen) for n in nets if n.version == version)
+        stack: list[tuple[int, int]] = []  # (first, prefixlen), sorted, disjoint
+        for first, prefix in blocks:
+            if stack and first <= stack[-1][0] + (1 << (bits - stack[-1][1])) - 1:
+                continue  # inside the previous block (sorted by first, then widest first)
+            stack.append((first, prefix))
+            while len(stack) > 1:
+                (a, pa), (b, pb) = stack[-2], stack[-1]
+                size = 1 << (bits - pa)
+                if pa != pb or b != a + size or a % (2 * size):
+                    break
+                stack[-2:] = [(a, pa - 1)]
+        out += [cls((first, prefix)) for first, prefix in stack]
+    return tuple(out)
 
 
-def _overlaps_own(network: IPNetwork, own: tuple[IPNetwork, ...]) -> bool:
-    return any(network.version == o.version and network.overlaps(o) for o in own)
+def _span(network: IPNetwork) -> tuple[int, int, int]:
+    return network.version, int(network.network_address), int(network.broadcast_address)
 
 
-def cluster_routes(fleet: Fleet, cluster: Cluster) -> ClusterRoutes:
+def _overlaps_any(span: tuple[int, int, int], spans: tuple[tuple[int, int, int], ...]) -> bool:
+    return any(span[0] == o[0] and span[1] <= o[2] and o[1] <= span[2] for o in spans)
+
+
+def cluster_routes(
+    fleet: Fleet, cluster: Cluster, destinations: dict[str, list[Destination]] | None = None
+) -> ClusterRoutes:
+    """One cluster's plan; ``destinations`` (peer -> its routable ranges) may be shared across clusters."""
     pods = routes_pods(fleet)
-    own = tuple(r.network for r in cluster.ranges if r.network is not None)
+    cache = destinations if destinations is not None else {}
+    own_networks = [r.network for r in cluster.ranges if r.network is not None]
     if cluster.endpoint_address is not None:
-        own += (ipaddress.ip_network(cluster.endpoint_address),)
+        own_networks.append(ipaddress.ip_network(cluster.endpoint_address))
+    own = tuple(_span(n) for n in own_networks)
     entries = []
     for link in links_of(fleet, cluster.name):
         peers = tuple(
@@ -100,8 +125,10 @@ def cluster_routes(fleet: Fleet, cluster: Cluster) -> ClusterRoutes:
         routed: list[Destination] = []
         dropped: list[Destination] = []
         for name in peers:
-            for dest in _peer_destinations(fleet, fleet.by_name[name], pods):
-                (dropped if _overlaps_own(dest.network, own) else routed).append(dest)
+            if name not in cache:
+                cache[name] = _peer_destinations(fleet, fleet.by_name[name], pods)
+            for dest in cache[name]:
+                (dropped if _overlaps_any(_span(dest.network), own) else routed).append(dest)
         entries.append(
             LinkRoutes(link, peers, summarise(d.network for d in routed), tuple(routed), tuple(dropped))
         )
@@ -110,11 +137,12 @@ def cluster_routes(fleet: Fleet, cluster: Cluster) -> ClusterRoutes:
 
 def fleet_routes(fleet: Fleet) -> tuple[ClusterRoutes, ...]:
     seen: set[str] = set()
+    destinations: dict[str, list[Destination]] = {}
     out = []
     for cluster in fleet.clusters:
         if cluster.name not in seen:
             seen.add(cluster.name)
-            out.append(cluster_routes(fleet, cluster))
+            out.append(cluster_routes(fleet, cluster, destinations))
     return tuple(out)
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routing_helpers import HEAD, all_findings, cluster, findings, write
 
 from generator import pipeline, write as writer
-from generator.routes import plan_files
+from generator.routes import plan_files, summarise
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -137,3 +141,16 @@ def test_plan_json_is_written_by_render_without_header(tmp_path: Path) -> None:
     data = json.loads((out / "routes" / "b.auto.tfvars.json").read_text())
     assert data["fleetgen_routes"][0]["destinations"] == ["10.1.0.0/16", "10.101.0.0/16"]
     assert "routes/plan.json" in (out / ".fleetgen-files").read_text()
+
+
+@given(st.lists(st.tuples(st.integers(0, 255), st.integers(20, 28), st.booleans()), max_size=40))
+def test_summarise_agrees_with_collapse_addresses(blocks: list[tuple[int, int, bool]]) -> None:
+    nets = []
+    for start, prefix, v6 in blocks:
+        if v6:
+            nets.append(ipaddress.IPv6Network(((0xFD00 << 112) + (start << 8), prefix + 96), strict=False))
+        else:
+            nets.append(ipaddress.IPv4Network(((10 << 24) + (start << 12), prefix), strict=False))
+    want = list(ipaddress.collapse_addresses(n for n in nets if n.version == 4))
+    want += list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
+    assert list(summarise(iter(nets))) == want
