@@ -158,3 +158,14 @@ def test_overlay_with_encapsulation_routes_only_node_ranges(tmp_path: Path) -> N
     assert '"10.102.0.0/16"' not in (out / "routes" / "a.auto.tfvars.json").read_text()
     pool = (out / "clusters" / "a" / "calico" / "ippool-fleetgen-a-pods-0.yaml").read_text()
     assert "ipipMode: Always" in pool and "vxlanMode: Never" in pool
+
+
+def test_check_reports_overlay_findings_instead_of_a_render_failure(tmp_path: Path) -> None:
+    import io
+
+    calico = "  connectivity:\n    mode: overlay\n    links:\n      - {clusters: [a, b], via: vpn}\n"
+    path = write(tmp_path, _fleet(calico))
+    out = io.StringIO()
+    assert commands.check(path, stdout=out) == 1
+    assert out.getvalue().splitlines()[-1] == "2 error(s), 0 warning(s)"
+    assert "render" not in out.getvalue()

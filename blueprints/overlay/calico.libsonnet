@@ -19,7 +19,8 @@ local object(fleet, kind, name) =
     {
       'calico/bgpconfiguration-default.yaml': object(fleet, 'BGPConfiguration', 'default') + {
         spec: {
-          asNumber: k.required(c.asNumber, 'an AS number'),
+          // null only in a fleet that rule `overlay` refuses; omitted so `fleetgen check` still reports it
+          [if c.asNumber != null then 'asNumber']: c.asNumber,
           nodeToNodeMeshEnabled: c.nodeToNodeMeshEnabled,
         },
       },
@@ -36,7 +37,7 @@ local object(fleet, kind, name) =
         spec: {
           nodeSelector: c.routeReflectorSelector,
           peerIP: p.peerIP,
-          asNumber: k.required(p.asNumber, 'the AS number of peer ' + p.name),
+          [if p.asNumber != null then 'asNumber']: p.asNumber,
           [if p.keepOriginalNextHop then 'keepOriginalNextHop']: true,
         },
       }
