@@ -6,13 +6,15 @@ local argocd = import 'gitops/argocd.libsonnet';
 local flux = import 'gitops/flux.libsonnet';
 local mesh = import 'mesh/mesh.libsonnet';
 local stateful = import 'workloads/stateful.libsonnet';
+local calico = import 'overlay/calico.libsonnet';
 
 local clusterFiles(fleet, cluster) =
   extension.files(fleet, cluster)
   + endpoint.files(fleet, cluster)
   + stateful.namespaces(fleet, cluster)
   + std.foldl(function(acc, w) acc + stateful.files(fleet, cluster, w), cluster.workloads, {})
-  + mesh.clusterFiles(fleet, cluster);
+  + mesh.clusterFiles(fleet, cluster)
+  + (if fleet.connectivity.mode == 'overlay' then calico.files(fleet, cluster) else {});
 
 local kustomization(resources) = {
   apiVersion: 'kustomize.config.k8s.io/v1beta1',

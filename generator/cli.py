@@ -37,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
     c.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
     c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
+
+    a = sub.add_parser("allocate", help="fill missing ranges from spec.ipam.pools and write the fleet file back")
+    a.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    a.add_argument("--dry-run", action="store_true", help="print the unified diff; write nothing")
     return parser
 
 
@@ -52,6 +56,8 @@ def run(argv: Sequence[str]) -> int:
             args.fleet, fmt=args.format, out_dir=args.output, blueprints=args.blueprints,
             crd_schemas=tuple(args.crd_schemas),
         )
+    if args.command == "allocate":
+        return commands.allocate(args.fleet, dry_run=args.dry_run)
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
 
 

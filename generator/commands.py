@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from generator import allocate as planner
 from generator import pipeline, write
 from generator.diagnostics import Finding, sorted_findings
 from generator.errors import UsageError
+from generator.loader import load_file
+from generator.model import build
 from generator.report import FORMATTERS
+from generator.validate import validate_document
 
 
 def _emit(findings: list[Finding] | tuple[Finding, ...], fmt: str, stream: TextIO) -> None:
@@ -96,3 +103,51 @@ def check(
         findings.extend(output.findings)
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
+
+
+def allocate(
+    fleet_path: Path,
+    *,
+    dry_run: bool = False,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    """Fill missing ranges (and DNS endpoints) from spec.ipam.pools and write the fleet file back.
+
+    With ``dry_run``, print the unified diff and write nothing. Exit 1 (nothing written)
+    on schema errors or a pool that is too small.
+    """
+    document = load_file(fleet_path, str(fleet_path))
+    schema_findings = validate_document(document.data, document.source)
+    if schema_findings:
+        _emit(schema_findings, "text", stderr)
+        stderr.write("allocate refused: fix the errors above; nothing was written\n")
+        return 1
+    result = planner.plan(build(document.data, document.source))
+    if result.findings:
+        _emit(result.findings, "text", stderr)
+        stderr.write("allocate refused: nothing was written\n")
+        return 1
+    before = fleet_path.read_text(encoding="utf-8")
+    after = planner.rewrite(before, result.assignments)
+    if after == before:
+        stdout.write(f"{fleet_path}: nothing to allocate\n")
+        return 0
+    clusters = len({a.cluster for a in result.assignments})
+    summary = f"{len(result.assignments)} values for {clusters} clusters"
+    if dry_run:
+        name = str(fleet_path)
+        stdout.writelines(difflib.unified_diff(before.splitlines(True), after.splitlines(True), name, name))
+        stdout.write(f"would allocate {summary} in {fleet_path} (dry run: nothing written)\n")
+        return 0
+    fd, tmp = tempfile.mkstemp(prefix=".fleetgen-", dir=fleet_path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(after)
+        os.chmod(tmp, fleet_path.stat().st_mode & 0o777)
+        os.replace(tmp, fleet_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    stdout.write(f"allocated {summary} in {fleet_path}\n")
+    return 0

@@ -16,12 +16,13 @@ from generator.loader import load_file
 from generator.model import Cluster, Fleet, build
 from generator.parallel import chunks, fork_map, workers
 from generator.render import render
+from generator.routes import plan_files
 from generator.validate import validate_document
 from generator.write import serialize_all
 
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
-DATA_OUTPUTS: tuple[DataOutput, ...] = ()
+DATA_OUTPUTS: tuple[DataOutput, ...] = (plan_files,)
 
 
 @dataclass(frozen=True)

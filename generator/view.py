@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from generator import mesh
 from generator.model import Cluster, Fleet, Workload
+from generator.overlay import calico_part
 
 ClusterPart = Callable[[Fleet, Cluster], dict[str, Any]]
 HubPart = Callable[[Fleet], dict[str, Any]]
@@ -102,7 +103,7 @@ def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
 
 
 # Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
-CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part)
+CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part, calico_part)
 CLUSTER_PARTS += (mesh.cluster_part,)
 
 

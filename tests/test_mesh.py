@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import ipaddress
 import io
 from pathlib import Path
@@ -118,7 +120,9 @@ def test_linkerd_flat_mode_exports_for_remote_discovery(tmp_path: Path) -> None:
 
 
 def test_cilium_overlay_connectivity_uses_tunnel_routing(tmp_path: Path) -> None:
-    text = edit(example("cilium"), "    mode: native\n", "    mode: overlay\n")
+    text = edit(example("cilium"), "    mode: native\n", "    mode: overlay\n    calico: {asNumber: 64512}\n")
+    for net in ("10.10", "10.20", "10.30"):  # a route reflector per cluster, at cluster level
+        text = re.sub(rf"(        nodeCIDRs: \[{net}\.0\.0/16\]\n(?:        .*\n)*)", rf"\1      calico: {{routeReflectors: [{net}.0.5]}}\n", text, count=1)
     files = render(tmp_path, text)
     values = files["hub/argocd/mesh/aws-euwest1-cilium.yaml"]["spec"]["source"]["helm"]["valuesObject"]  # type: ignore[index]
     assert values["routingMode"] == "tunnel"

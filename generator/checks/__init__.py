@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, dnsendpoint, domains, links, mesh
+from generator.checks import basics, cidrs, dnsendpoint, domains, links, mesh, overlay, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -29,6 +29,8 @@ CHECKS: tuple[Check, ...] = (
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
+    routes.route_plan,
+    overlay.overlay,
 )
 CHECKS += (mesh_kinds.check,)
 
