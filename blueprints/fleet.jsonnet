@@ -1,14 +1,12 @@
 // Entry point: the render input (see generator/view.py) in, a map of output
 // path -> Kubernetes object out. Pure: no imports of data, no native callbacks.
-local endpoint = import 'dns/endpoint.libsonnet';
-local extension = import 'dns/extension.libsonnet';
+local discovery = import 'discovery/discovery.libsonnet';
 local argocd = import 'gitops/argocd.libsonnet';
 local flux = import 'gitops/flux.libsonnet';
 local stateful = import 'workloads/stateful.libsonnet';
 
 local clusterFiles(fleet, cluster) =
-  extension.files(fleet, cluster)
-  + endpoint.files(fleet, cluster)
+  discovery.files(fleet, cluster)
   + stateful.namespaces(fleet, cluster)
   + std.foldl(function(acc, w) acc + stateful.files(fleet, cluster, w), cluster.workloads, {});
 
@@ -24,7 +22,8 @@ local withKustomization(files) =
 local prefixed(prefix, files) = { [prefix + name]: files[name] for name in std.objectFields(files) };
 
 local hubFiles(fleet, hub) =
-  local files = if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub);
+  local files = (if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub))
+                + discovery.hubFiles(fleet, hub);
   local inner = { [std.substr(n, 4, std.length(n) - 4)]: files[n] for n in std.objectFields(files) };
   prefixed('hub/', withKustomization(inner));
 

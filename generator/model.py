@@ -51,6 +51,7 @@ class Cluster:
     route_reflectors: tuple[str, ...]
     calico_as: int | None
     pointer: str
+    discovery_ip: str | None = None  # dns.discoveryIP: ClusterIP of the discovery DNS server (non-forward discovery)
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -283,6 +284,7 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
         route_reflectors=tuple(calico.get("routeReflectors", [])),
         calico_as=calico.get("asNumber"),
         pointer=ptr,
+        discovery_ip=dns.get("discoveryIP"),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from generator import discovery
 from generator.model import Cluster, Fleet, Workload
 
 ClusterPart = Callable[[Fleet, Cluster], dict[str, Any]]
@@ -37,8 +38,14 @@ def fleet_view(fleet: Fleet) -> dict[str, Any]:
     }
 
 
-def seeds(fleet: Fleet, workload: Workload) -> list[str]:
-    """``<name>-<i>.<name>.<ns>.svc.<zone>`` for the first seedsPerCluster pods of every cluster it runs in."""
+def seeds(fleet: Fleet, workload: Workload, viewer: Cluster | None = None) -> list[str]:
+    """``<name>-<i>.<name>.<ns>.svc.<zone>`` for the first seedsPerCluster pods of every cluster it runs in.
+
+    Discovery options with their own names (mcs, consul) name the seeds themselves.
+    """
+    named = discovery.seeds(fleet, workload, viewer)
+    if named is not None:
+        return named
     out = []
     for cluster_name, replicas in workload.placement:
         cluster = fleet.cluster(cluster_name)
@@ -88,7 +95,7 @@ def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
                 "namespace": w.namespace,
                 "replicas": w.replicas_in(cluster.name),
                 "ports": [{"name": p.name, "port": p.port, "protocol": p.protocol} for p in w.ports],
-                "seeds": seeds(fleet, w),
+                "seeds": seeds(fleet, w, cluster),
                 "clusters": [c for c, n in w.placement if n > 0 and c in fleet.by_name],
             }
         )
@@ -96,7 +103,7 @@ def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
 
 
 # Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
-CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part)
+CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part, discovery.cluster_part)
 
 
 def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
@@ -112,7 +119,10 @@ def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
 
 
 def hub_view(fleet: Fleet) -> dict[str, Any]:
-    return {"clusters": [{"name": c.name, "apiServer": c.api_server} for c in fleet.clusters]}
+    return {
+        "clusters": [{"name": c.name, "apiServer": c.api_server} for c in fleet.clusters],
+        "discovery": discovery.hub_part(fleet),
+    }
 
 
 def render_input(fleet: Fleet, clusters: list[Cluster] | None = None, hub: bool = True) -> dict[str, Any]:
