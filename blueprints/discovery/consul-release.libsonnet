@@ -59,7 +59,7 @@ local federationValues(d, c) =
       meshGateway: {
         enabled: true,
         replicas: 2,
-        service: { type: 'LoadBalancer' } + (if std.length(annotations) > 0 then { annotations: std.manifestYamlDoc(annotations) + '\n' } else {}),
+        service: { type: 'LoadBalancer' } + (if std.length(annotations) > 0 then { annotations: std.manifestJsonEx(annotations, '  ') + '\n' } else {}),
       },
       dns: { enabled: true, clusterIP: k.required(c.dnsIP, 'dns.discoveryIP for cluster ' + c.name) },
       syncCatalog: { enabled: true, toConsul: true, toK8S: false, default: true, k8sAllowNamespaces: c.syncNamespaces },

@@ -17,14 +17,15 @@ local readerRole = 'fleet-dns-reader';
   // Secret mounted next to it (the keys of a service-account-token Secret).
   kubeconfig(remote, dir)::
     local base = dir + '/' + remote.name + '/';
-    std.manifestYamlDoc({
+    // JSON is YAML; std.manifestJsonEx prints the same bytes in every Jsonnet engine.
+    std.manifestJsonEx({
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: remote.name, cluster: { server: remote.apiServer, 'certificate-authority': base + 'ca.crt' } }],
       users: [{ name: 'fleet-dns', user: { tokenFile: base + 'token' } }],
       contexts: [{ name: remote.name, context: { cluster: remote.name, user: 'fleet-dns' } }],
       'current-context': remote.name,
-    }) + '\n',
+    }, '  ') + '\n',
 
   // One server block per peer zone: `kubernetai` (like `kubernetes`) may appear
   // once per block, and a block that owns one zone needs no `fallthrough`.
