@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from generator.checks import basics
+from generator.checks import basics, discovery
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -18,6 +18,11 @@ CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
     basics.dns_endpoint_present,
+    discovery.discovery_ip,
+    discovery.dns_image,
+    discovery.discovery_apiserver,
+    discovery.consul_datacenter,
+    discovery.coredns_version,
 )
 
 
