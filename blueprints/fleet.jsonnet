@@ -1,7 +1,6 @@
 // Entry point: the render input (see generator/view.py) in, a map of output
 // path -> Kubernetes object out. Pure: no imports of data, no native callbacks.
-local endpoint = import 'dns/endpoint.libsonnet';
-local extension = import 'dns/extension.libsonnet';
+local discovery = import 'discovery/discovery.libsonnet';
 local argocd = import 'gitops/argocd.libsonnet';
 local flux = import 'gitops/flux.libsonnet';
 local mesh = import 'mesh/mesh.libsonnet';
@@ -9,8 +8,7 @@ local stateful = import 'workloads/stateful.libsonnet';
 local calico = import 'overlay/calico.libsonnet';
 
 local clusterFiles(fleet, cluster) =
-  extension.files(fleet, cluster)
-  + endpoint.files(fleet, cluster)
+  discovery.files(fleet, cluster)
   + stateful.namespaces(fleet, cluster)
   + std.foldl(function(acc, w) acc + stateful.files(fleet, cluster, w), cluster.workloads, {})
   + mesh.clusterFiles(fleet, cluster)
@@ -29,7 +27,8 @@ local prefixed(prefix, files) = { [prefix + name]: files[name] for name in std.o
 
 local hubFiles(fleet, hub) =
   local files = (if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub))
-                + mesh.hubFiles(fleet, hub);
+                + mesh.hubFiles(fleet, hub)
+                + discovery.hubFiles(fleet, hub);
   local inner = { [std.substr(n, 4, std.length(n) - 4)]: files[n] for n in std.objectFields(files) };
   prefixed('hub/', withKustomization(inner));
 
@@ -38,7 +37,10 @@ local hubFiles(fleet, hub) =
 // cluster.workloads[i] = {name, namespace, ports, seeds, clusters, replicas}.
 local expand(input, c) = c + {
   peers: [input.directory[p] for p in c.peerNames],
-  workloads: [input.workloads[w.key] + { replicas: w.replicas } for w in c.workloadRefs],
+  workloads: [
+    input.workloads[w.key] + { replicas: w.replicas } + (if std.objectHas(w, 'seeds') then { seeds: w.seeds } else {})
+    for w in c.workloadRefs
+  ],
 };
 
 function(input)

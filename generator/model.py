@@ -52,6 +52,7 @@ class Cluster:
     calico_as: int | None
     pointer: str
     mesh_endpoint: str | None = None
+    discovery_ip: str | None = None  # dns.discoveryIP: ClusterIP of the discovery DNS server (non-forward discovery)
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -287,6 +288,7 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
         calico_as=calico.get("asNumber"),
         pointer=ptr,
         mesh_endpoint=mesh.get("endpoint"),
+        discovery_ip=dns.get("discoveryIP"),
     )
 
 

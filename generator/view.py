@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from generator import mesh
+from generator import discovery, mesh
 from generator.model import Cluster, Fleet, Workload
 from generator.overlay import calico_part
 
@@ -41,8 +41,14 @@ def fleet_view(fleet: Fleet) -> dict[str, Any]:
     }
 
 
-def seeds(fleet: Fleet, workload: Workload) -> list[str]:
-    """``<name>-<i>.<name>.<ns>.svc.<zone>`` for the first seedsPerCluster pods of every cluster it runs in."""
+def seeds(fleet: Fleet, workload: Workload, viewer: Cluster | None = None) -> list[str]:
+    """``<name>-<i>.<name>.<ns>.svc.<zone>`` for the first seedsPerCluster pods of every cluster it runs in.
+
+    Discovery options with their own names (mcs, consul) name the seeds themselves.
+    """
+    named = discovery.seeds(fleet, workload, viewer)
+    if named is not None:
+        return named
     out = []
     for cluster_name, replicas in workload.placement:
         cluster = fleet.cluster(cluster_name)
@@ -97,13 +103,20 @@ def _workload_entry(fleet: Fleet, w: Workload) -> dict[str, Any]:
 
 
 def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
-    # references only: blueprints see `workloads` resolved from the input's workload table
-    refs = [{"key": _workload_key(w), "replicas": w.replicas_in(cluster.name)} for w in fleet.workloads_in(cluster.name)]
+    # references only: blueprints see `workloads` resolved from the input's workload table;
+    # seeds that depend on who asks (Consul peering names peers' services) travel per cluster
+    per_viewer = discovery.seeds_depend_on_viewer(fleet)
+    refs = []
+    for w in fleet.workloads_in(cluster.name):
+        ref: dict[str, Any] = {"key": _workload_key(w), "replicas": w.replicas_in(cluster.name)}
+        if per_viewer:
+            ref["seeds"] = seeds(fleet, w, cluster)
+        refs.append(ref)
     return {"workloadRefs": refs}
 
 
 # Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
-CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part, calico_part)
+CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part, calico_part, discovery.cluster_part)
 CLUSTER_PARTS += (mesh.cluster_part,)
 
 
@@ -120,7 +133,11 @@ def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
 
 
 # Each part adds keys to the hub's entry (what the hub deploys besides the per-cluster sync).
-HUB_PARTS: tuple[HubPart, ...] = (mesh.hub_part,)
+def _discovery_hub(fleet: Fleet) -> dict[str, Any]:
+    return {"discovery": discovery.hub_part(fleet)}
+
+
+HUB_PARTS: tuple[HubPart, ...] = (mesh.hub_part, _discovery_hub)
 
 
 def hub_view(fleet: Fleet) -> dict[str, Any]:

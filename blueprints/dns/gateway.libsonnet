@@ -1,5 +1,7 @@
 // A small CoreDNS owned by the fleet that answers this cluster's fleet zone,
 // for clusters whose own DNS server cannot (GKE kube-dns only serves cluster.local).
+// Discovery options reuse it through `opts` (see blueprints/discovery/): other
+// server blocks, another image, extra volumes and RBAC rules, a pinned ClusterIP.
 local k = import '../lib/k.libsonnet';
 local corefile = import 'corefile.libsonnet';
 
@@ -7,9 +9,17 @@ local corefile = import 'corefile.libsonnet';
   namespace:: 'fleet-dns',
   selector:: { 'app.kubernetes.io/name': 'fleet-dns-gateway' },
 
-  files(fleet, cluster)::
+  files(fleet, cluster, opts={})::
     local labels = k.labels(fleet, 'fleet-dns-gateway', 'dns');
     local ns = $.namespace;
+    local o = {
+      corefile: corefile.ownZoneBlock(cluster.dns.zone),
+      image: fleet.corednsImage,
+      rules: [],
+      volumes: [],
+      volumeMounts: [],
+      clusterIP: null,
+    } + opts;
     {
       'dns/gateway/namespace.yaml': k.namespace(ns, labels),
       'dns/gateway/serviceaccount.yaml': k.object('v1', 'ServiceAccount', 'fleet-dns-gateway', ns, labels),
@@ -17,7 +27,7 @@ local corefile = import 'corefile.libsonnet';
         rules: [
           { apiGroups: [''], resources: ['services', 'namespaces', 'pods'], verbs: ['list', 'watch'] },
           { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-        ],
+        ] + o.rules,
       },
       'dns/gateway/clusterrolebinding.yaml': k.object('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'fleet-dns-gateway', null, labels) + {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'fleet-dns-gateway' },
@@ -25,7 +35,7 @@ local corefile = import 'corefile.libsonnet';
       },
       'dns/gateway/configmap.yaml': k.configMap('fleet-dns-gateway', ns, {
         Corefile: corefile.block('.', ['health', 'ready'])
-                  + corefile.ownZoneBlock(cluster.dns.zone),
+                  + o.corefile,
       }, labels),
       'dns/gateway/deployment.yaml': k.object('apps/v1', 'Deployment', 'fleet-dns-gateway', ns, labels) + {
         spec: {
@@ -37,7 +47,7 @@ local corefile = import 'corefile.libsonnet';
               serviceAccountName: 'fleet-dns-gateway',
               containers: [{
                 name: 'coredns',
-                image: fleet.corednsImage,
+                image: o.image,
                 args: ['-conf', '/etc/coredns/Corefile'],
                 ports: [
                   { name: 'dns', containerPort: 53, protocol: 'UDP' },
@@ -51,9 +61,9 @@ local corefile = import 'corefile.libsonnet';
                   readOnlyRootFilesystem: true,
                   capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
                 },
-                volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
+                volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }] + o.volumeMounts,
               }],
-              volumes: [{ name: 'config', configMap: { name: 'fleet-dns-gateway' } }],
+              volumes: [{ name: 'config', configMap: { name: 'fleet-dns-gateway' } }] + o.volumes,
             },
           },
         },
@@ -61,5 +71,20 @@ local corefile = import 'corefile.libsonnet';
       'dns/gateway/poddisruptionbudget.yaml': k.object('policy/v1', 'PodDisruptionBudget', 'fleet-dns-gateway', ns, labels) + {
         spec: { minAvailable: 1, selector: { matchLabels: $.selector } },
       },
-    },
+    } + (
+      // In-cluster address the cluster DNS forwards the discovery zones to (CoreDNS `forward` needs an IP).
+      if o.clusterIP == null then {} else {
+        'dns/gateway/service.yaml': k.object('v1', 'Service', 'fleet-dns-gateway', ns, labels) + {
+          spec: {
+            type: 'ClusterIP',
+            clusterIP: o.clusterIP,
+            selector: $.selector,
+            ports: [
+              { name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' },
+              { name: 'dns-tcp', port: 53, targetPort: 53, protocol: 'TCP' },
+            ],
+          },
+        },
+      }
+    ),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, dnsendpoint, domains, links, mesh, overlay, routes
+from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -31,6 +31,11 @@ CHECKS: tuple[Check, ...] = (
     mesh.mesh_trust_domain,
     routes.route_plan,
     overlay.overlay,
+    discovery.discovery_ip,
+    discovery.dns_image,
+    discovery.discovery_apiserver,
+    discovery.consul_datacenter,
+    discovery.coredns_version,
 )
 CHECKS += (mesh_kinds.check,)
 

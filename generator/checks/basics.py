@@ -58,6 +58,8 @@ def placement(fleet: Fleet) -> Iterator[Finding]:
 
 
 def dns_endpoint_present(fleet: Fleet) -> Iterator[Finding]:
+    if fleet.dns.discovery != "forward":  # only forward sends peers to each other's DNS endpoint
+        return
     for c in fleet.clusters:
         if not c.dns_endpoint:
             yield error(

@@ -6,7 +6,7 @@
   that share no group (where ``cidr-overlap`` only warns);
 - two links claim overlapping destinations for the same cluster (ambiguous next hop:
   a route table holds one target per destination);
-- a linked cluster has no pod range to route (pod-to-pod traffic cannot reach it).
+- a linked cluster declares node ranges but no pod range (pod-to-pod traffic cannot reach it).
 
 Whether every pair that must talk has a link at all is rule ``link-missing``.
 """
@@ -53,7 +53,9 @@ def route_plan(fleet: Fleet) -> Iterator[Finding]:
         linked = dict.fromkeys(name for link in fleet.connectivity.links for name in link.clusters)
         for name in linked:
             peer = fleet.cluster(name)
-            if peer is not None and not peer.cidrs("podCIDRs"):  # unparsable ones are cidr-invalid's
+            # a cluster that declares no addresses at all is not modelled (yet): nothing to route, nothing wrong;
+            # unparsable pod ranges are cidr-invalid's to report
+            if peer is not None and peer.cidrs("nodeCIDRs") and not peer.cidrs("podCIDRs"):
                 yield error(
                     "route-plan",
                     f"cluster '{name}' is in a link but has no podCIDRs: its peers have no pod range to route to it "

@@ -1,0 +1,38 @@
+// The cluster DNS extension for discovery options answered by an in-cluster
+// DNS server at a pinned ClusterIP (the fleet-owned CoreDNS, or Consul DNS):
+// each discovery zone is sent there through the DNS server kind's own
+// extension point, as blueprints/dns/extension.libsonnet does for `forward`.
+local corefile = import '../dns/corefile.libsonnet';
+local k = import '../lib/k.libsonnet';
+
+local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
+
+{
+  // Self-managed CoreDNS (EKS, generic): the stock cluster block plus one server block per zone.
+  coredns(fleet, cluster, zones, ip):: {
+    'dns/configmap-coredns.yaml': k.configMap('coredns', 'kube-system', {
+      Corefile: corefile.defaultBlock(cluster.dns.clusterDomain)
+                + std.join('', [corefile.forwardBlock(z, ip) for z in zones]),
+    }, labels(fleet), k.keepOnPrune),
+  },
+
+  // GKE kube-dns: stubDomains (JSON in a string).
+  'kube-dns'(fleet, cluster, zones, ip):: {
+    'dns/configmap-kube-dns.yaml': k.configMap('kube-dns', 'kube-system', {
+      stubDomains: std.manifestJsonMinified({ [z]: [ip] for z in zones }),
+    }, labels(fleet), k.keepOnPrune),
+  },
+
+  // AKS: one `<name>.server` key of `coredns-custom` per zone.
+  'aks-coredns'(fleet, cluster, zones, ip):: {
+    'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system', {
+      ['fleet-' + z + '.server']: corefile.forwardBlock(z, ip)
+      for z in zones
+    }, labels(fleet), k.keepOnPrune),
+  },
+
+  files(fleet, cluster, zones, ip)::
+    local kind = cluster.dns.server;
+    if std.objectHasAll(self, kind) then self[kind](fleet, cluster, zones, ip)
+    else error ('no DNS blueprint for server kind ' + kind),
+}
