@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from generator import checks, manifests
+from generator import checks, dnsproof, manifests
 from generator.diagnostics import Finding, sorted_findings
 from generator.loader import load_file
 from generator.model import Fleet, build
@@ -20,6 +20,10 @@ from generator.validate import validate_document
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
 DATA_OUTPUTS: tuple[DataOutput, ...] = ()
+
+# Checks over the rendered output (fleet, output-relative path -> object, output dir) -> findings.
+OutputCheck = Callable[[Fleet, dict[str, Any], str], Iterable[Finding]]
+OUTPUT_CHECKS: tuple[OutputCheck, ...] = (dnsproof.prove,)
 
 
 @dataclass(frozen=True)
@@ -70,3 +74,11 @@ def render_output(
         out_dir,
     )
     return Output(files, tuple(sorted_findings(list(report.findings))), report.validated, report.skipped)
+
+
+def check_output(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> list[Finding]:
+    """Every OUTPUT_CHECKS finding about a render (run only when the fleet itself has no errors)."""
+    findings: list[Finding] = []
+    for output_check in OUTPUT_CHECKS:
+        findings.extend(output_check(fleet, files, out_dir))
+    return sorted_findings(findings)

@@ -61,6 +61,6 @@ def format_explanation(ex: Explanation) -> str:
         if not route.resolved:
             lines.append(f"  x  {route.failure}")
     if ex.owner is None:
-        lines.append(" note: the name is in no cluster's fleet zone")
+        lines.append(" note: the name is in no cluster's fleet zone; only fleet zones are proven")
     lines.append(f"resolves: {'yes' if ex.resolved else 'no'}")
     return "\n".join(lines) + "\n"
