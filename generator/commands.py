@@ -104,10 +104,12 @@ def explain_dns(
     *,
     out_dir: Path | None = None,
     blueprints: Path | None = None,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """Print the hops ``name`` takes from ``cluster``: 0 if it resolves, 1 if not, 2 for an unknown cluster."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     loaded = pipeline.load(fleet_path, str(fleet_path))
     if loaded.fleet is None:
         _emit(loaded.findings, "text", stderr)

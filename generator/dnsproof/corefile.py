@@ -294,12 +294,13 @@ class _Parser:
 
 
 def _detokenize(tokens: list[Token]) -> str:
-    """Tokens back to text with their line structure (so line-based parsing still holds)."""
+    """Tokens back to text on their original lines (line-based parsing and line numbers still hold)."""
     lines: dict[int, list[str]] = {}
     for t in tokens:
         text = '"' + t.text.replace("\\", "\\\\").replace('"', '\\"') + '"' if t.quoted else t.text
         lines.setdefault(t.line, []).append(text)
-    return "\n".join(" ".join(lines[k]) for k in sorted(lines)) + "\n"
+    last = max(lines, default=0)
+    return "\n".join(" ".join(lines.get(k, [])) for k in range(1, last + 1)) + "\n"
 
 
 def parse(text: str, source: str = "Corefile", importer: Importer | None = None) -> Corefile:
