@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from generator import checks, dnsproof, manifests
+from generator import checks, dnsproof, facts, manifests
 from generator.diagnostics import Finding, sorted_findings
 from generator.loader import load_file
 from generator.model import Fleet, build
@@ -19,7 +19,7 @@ from generator.validate import validate_document
 
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
-DATA_OUTPUTS: tuple[DataOutput, ...] = ()
+DATA_OUTPUTS: tuple[DataOutput, ...] = (facts.facts_output,)
 
 # Checks over the rendered output (fleet, output-relative path -> object, output dir) -> findings.
 OutputCheck = Callable[[Fleet, dict[str, Any], str], Iterable[Finding]]
