@@ -213,7 +213,8 @@ class _Parser:
         if self.pos >= len(self.tokens) or self.tokens[self.pos].brace != "{":
             raise self._error(f"snippet {opener.text} must be followed by '{{'", opener)
         self.pos += 1
-        depth, out = 1, []
+        depth = 1
+        out: list[Token] = []
         while self.pos < len(self.tokens):
             tok = self.tokens[self.pos]
             self.pos += 1
