@@ -79,17 +79,26 @@ class Tracer:
     def __init__(self, dns: dict[str, ClusterDns], zones: dict[str, str], out_dir: str = "output") -> None:
         self.dns = dns
         self.zones = {c: normalize_zone(z) for c, z in zones.items()}
+        self._zone_owner: dict[str, str] = {}
+        for c, z in self.zones.items():
+            self._zone_owner.setdefault(z, c)
         self.out_dir = out_dir.rstrip("/")
         self.by_ip: dict[str, list[Endpoint]] = {}
         for cluster in dns.values():
             for ep in cluster.endpoints:
                 self.by_ip.setdefault(ep.ip, []).append(ep)
+        self._stubs: dict[tuple[str, str, str | None], dict[str, tuple[str, ...]]] = {}
         self._index: dict[tuple[str, str, str | None], dict[tuple[int, str], list[tuple[ServerBlock, ServerKey]]]] = {}
 
     # -- public -------------------------------------------------------------
     def owner_of(self, name: str) -> str | None:
-        best = [(zone_depth(z), c) for c, z in self.zones.items() if in_zone(name, z)]
-        return max(best)[1] if best else None
+        """The cluster whose fleet zone is the longest suffix of ``name`` (first declared on a tie)."""
+        labels = normalize_zone(name).split(".")
+        for i in range(len(labels)):
+            owner = self._zone_owner.get(".".join(labels[i:]))
+            if owner is not None:
+                return owner
+        return self._zone_owner.get(".")
 
     def explain(self, asker: str, name: str) -> Explanation:
         name = normalize_zone(name)
@@ -196,13 +205,26 @@ class Tracer:
         if in_zone(name, server.cluster_domain):
             return [self._answer(server, None, (server.cluster_domain,), name, owner,
                                  hops + (f"{server.title}: {server.cluster_domain} answers",), None)]
-        stubs = [(z, ips) for z, ips in server.stubs if in_zone(name, z)]
-        if not stubs:
+        stub = self._stub(server, name)
+        if stub is None:
             return [Route(hops, False, f"matches no stub domain in {rel} and would go to kube-dns's upstream nameservers", rel)]
-        zone, ips = max(stubs, key=lambda s: zone_depth(s[0]))
+        zone, ips = stub
         text = f"{server.title} ({self.file(rel)}): stub domain {zone} -> {', '.join(ips)}"
         return self._upstreams(server, ips, False, name, owner, hops + (text,), seen,
                                f"matches stub domain {zone} in {rel}, which sends it to")
+
+    def _stub(self, server: DnsServer, name: str) -> tuple[str, tuple[str, ...]] | None:
+        """The longest stub domain containing ``name`` (the last one written wins a duplicate, as in JSON)."""
+        key = (server.cluster, server.title, server.path)
+        if key not in self._stubs:
+            self._stubs[key] = dict(server.stubs)
+        stubs = self._stubs[key]
+        labels = name.split(".")
+        for i in range(len(labels)):
+            zone = ".".join(labels[i:])
+            if zone in stubs:
+                return zone, stubs[zone]
+        return (".", stubs["."]) if "." in stubs else None
 
     # -- between servers ------------------------------------------------------
     def _upstreams(self, server: DnsServer, upstreams: Iterable[str], tcp: bool, name: str, owner: str | None,
