@@ -16,7 +16,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Iterable
 
-from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone, zone_depth
+from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone
 from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint
 
 MAX_HOPS = 12
