@@ -41,6 +41,15 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("allocate", help="fill missing ranges from spec.ipam.pools and write the fleet file back")
     a.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     a.add_argument("--dry-run", action="store_true", help="print the unified diff; write nothing")
+
+    e = sub.add_parser("explain", help="show how something in the rendered output works, step by step")
+    esub = e.add_subparsers(dest="topic", required=True, metavar="TOPIC")
+    ed = esub.add_parser("dns", help="the hops a DNS name takes from a cluster (exit 0 resolves, 1 not, 2 unknown cluster)")
+    ed.add_argument("cluster", help="the asking cluster")
+    ed.add_argument("name", help="the DNS name, e.g. cassandra-0.cassandra.db.svc.<zone>")
+    ed.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    ed.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
+    ed.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
     return parser
 
 
@@ -58,6 +67,8 @@ def run(argv: Sequence[str]) -> int:
         )
     if args.command == "allocate":
         return commands.allocate(args.fleet, dry_run=args.dry_run)
+    if args.command == "explain" and args.topic == "dns":
+        return commands.explain_dns(args.cluster, args.name, args.fleet, out_dir=args.output, blueprints=args.blueprints)
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import allocate as planner
-from generator import pipeline, write
+from generator import dnsproof, pipeline, write
 from generator.diagnostics import Finding, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -101,6 +101,8 @@ def check(
     if loaded.fleet is not None and not any(f.rule in ("placement", "cluster-duplicate") and f.is_error for f in findings):
         output = pipeline.render_output(loaded.fleet, blueprints, (out_dir or Path("output")).as_posix(), crd_schemas)
         findings.extend(output.findings)
+        if loaded.ok:
+            findings.extend(pipeline.check_output(loaded.fleet, output.files, (out_dir or Path("output")).as_posix()))
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
 
@@ -151,3 +153,31 @@ def allocate(
         raise
     stdout.write(f"allocated {summary} in {fleet_path}\n")
     return 0
+
+
+def explain_dns(
+    cluster: str,
+    name: str,
+    fleet_path: Path,
+    *,
+    out_dir: Path | None = None,
+    blueprints: Path | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Print the hops ``name`` takes from ``cluster``: 0 if it resolves, 1 if not, 2 for an unknown cluster."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    loaded = pipeline.load(fleet_path, str(fleet_path))
+    if loaded.fleet is None:
+        _emit(loaded.findings, "text", stderr)
+        return 2
+    fleet = loaded.fleet
+    if fleet.cluster(cluster) is None:
+        stderr.write(f"fleetgen: unknown cluster {cluster!r}; the fleet has {', '.join(fleet.by_name) or 'no clusters'}\n")
+        return 2
+    out = (out_dir or Path("output")).as_posix()
+    output = pipeline.render_output(fleet, blueprints, out)
+    explanation = dnsproof.tracer(fleet, output.files, out).explain(cluster, name)
+    stdout.write(dnsproof.format_explanation(explanation))
+    return 0 if explanation.resolved else 1

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from generator import checks, manifests
+from generator import checks, dnsproof, facts, manifests
 from generator.diagnostics import Finding, sorted_findings
 from generator.loader import load_file
 from generator.model import Cluster, Fleet, build
@@ -22,7 +22,11 @@ from generator.write import serialize_all
 
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
-DATA_OUTPUTS: tuple[DataOutput, ...] = (plan_files,)
+DATA_OUTPUTS: tuple[DataOutput, ...] = (plan_files, facts.facts_output)
+
+# Checks over the rendered output (fleet, output-relative path -> object, output dir) -> findings.
+OutputCheck = Callable[[Fleet, dict[str, Any], str], Iterable[Finding]]
+OUTPUT_CHECKS: tuple[OutputCheck, ...] = (dnsproof.prove,)
 
 
 @dataclass(frozen=True)
@@ -114,3 +118,11 @@ def render_output(
         sum(c.validated for c in results),
         tuple(sorted(skipped)),
     )
+
+
+def check_output(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> list[Finding]:
+    """Every OUTPUT_CHECKS finding about a render (run only when the fleet itself has no errors)."""
+    findings: list[Finding] = []
+    for output_check in OUTPUT_CHECKS:
+        findings.extend(output_check(fleet, files, out_dir))
+    return sorted_findings(findings)

@@ -74,12 +74,13 @@ def test_check_mode_lists_changes_writes_nothing(example: Path, tmp_path: Path, 
     run = fleetgen("render", str(example), "-o", str(out), "--check")
     assert run.code == 1
     lines = run.out.splitlines()
-    assert lines[:3] == [
+    assert lines[:4] == [
         f"added    {out}/clusters/aws-euwest1/namespaces/db.yaml",
         f"changed  {out}/clusters/aws-euwest1/workloads/db/cassandra/configmap-seeds.yaml",
         f"changed  {out}/clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml",
+        f"changed  {out}/fleet.facts.json",
     ]
-    assert lines[3].startswith(f"{out}/ is out of date: 1 added, 2 changed, 0 removed")
+    assert lines[4].startswith(f"{out}/ is out of date: 1 added, 3 changed, 0 removed")
     assert tree(out) == before
 
 

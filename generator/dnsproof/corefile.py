@@ -1,0 +1,320 @@
+"""A Corefile parser: server blocks, zones and ports, plugins with arguments and nested blocks.
+
+The grammar is the Caddyfile (v1) dialect CoreDNS reads: tokens separated by
+white space, ``#`` comments, double-quoted strings (with ``\\"``), ``{``/``}``
+as tokens of their own, server keys ``[scheme://]zone[:port]`` (several per
+block, separated by spaces or commas), ``(name) { ... }`` snippets and
+``import`` of snippets or files (resolved through a callback, since the files
+are ConfigMap keys). ``{$ENV}`` placeholders are kept as written.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Callable
+
+MAX_IMPORT_DEPTH = 10
+SCHEME_PORTS = {"dns": 53, "tls": 853, "https": 443, "grpc": 443, "quic": 853}
+
+# pattern -> [(source name, text)], in the order CoreDNS would import them (sorted glob)
+Importer = Callable[[str], "list[tuple[str, str]]"]
+
+
+class CorefileError(Exception):
+    def __init__(self, message: str, source: str, line: int, column: int) -> None:
+        super().__init__(f"{source}:{line}:{column}: {message}")
+        self.message = message
+        self.source = source
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    line: int
+    column: int
+    quoted: bool = False
+
+    @property
+    def brace(self) -> str:
+        return "" if self.quoted else self.text if self.text in ("{", "}") else ""
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A plugin line (or a line inside a plugin's block): name, arguments, nested lines."""
+
+    name: str
+    args: tuple[str, ...]
+    block: tuple[Directive, ...]
+    source: str
+    line: int
+
+    def sub(self, name: str) -> tuple[Directive, ...]:
+        return tuple(d for d in self.block if d.name == name)
+
+
+@dataclass(frozen=True)
+class ServerKey:
+    scheme: str
+    zone: str  # lower case, no trailing dot; "." is the root
+    port: int
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class ServerBlock:
+    keys: tuple[ServerKey, ...]
+    directives: tuple[Directive, ...]
+    source: str
+    line: int
+
+    @property
+    def label(self) -> str:
+        return " ".join(k.text for k in self.keys)
+
+    def plugins(self, name: str) -> tuple[Directive, ...]:
+        return tuple(d for d in self.directives if d.name == name)
+
+
+@dataclass(frozen=True)
+class Corefile:
+    blocks: tuple[ServerBlock, ...]
+
+
+def normalize_zone(text: str) -> str:
+    zone = text.strip().lower().rstrip(".")
+    return zone or "."
+
+
+def in_zone(name: str, zone: str) -> bool:
+    name = normalize_zone(name)
+    return zone == "." or name == zone or name.endswith("." + zone)
+
+
+def zone_depth(zone: str) -> int:
+    return 0 if zone == "." else zone.count(".") + 1
+
+
+def parse_key(text: str, source: str = "Corefile", line: int = 0) -> ServerKey:
+    rest = text
+    scheme = "dns"
+    if "://" in rest:
+        scheme, rest = rest.split("://", 1)
+        scheme = scheme.lower()
+    port = SCHEME_PORTS.get(scheme, 53)
+    host = rest
+    if rest.startswith("[") and "]" in rest:  # not a zone, but keep CoreDNS's own error for later
+        raise CorefileError(f"server key {text!r} is not a zone", source, line, 1)
+    if ":" in rest:
+        host, _, port_text = rest.rpartition(":")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise CorefileError(f"server key {text!r} has an invalid port", source, line, 1)
+        port = int(port_text)
+    if not host:
+        raise CorefileError(f"server key {text!r} has no zone", source, line, 1)
+    return ServerKey(scheme, normalize_zone(host), port, text)
+
+
+def tokenize(text: str, source: str = "Corefile") -> list[Token]:
+    tokens: list[Token] = []
+    i, line, col, n = 0, 1, 1, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            i, line, col = i + 1, line + 1, 1
+            continue
+        if ch in " \t\r":
+            i, col = i + 1, col + 1
+            continue
+        if ch == "#":
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        start_line, start_col = line, col
+        if ch == '"':
+            i, col = i + 1, col + 1
+            buf: list[str] = []
+            while True:
+                if i >= n:
+                    raise CorefileError("unterminated quoted string", source, start_line, start_col)
+                c = text[i]
+                if c == "\\" and i + 1 < n and text[i + 1] in '"\\':
+                    buf.append(text[i + 1])
+                    i, col = i + 2, col + 2
+                    continue
+                if c == '"':
+                    i, col = i + 1, col + 1
+                    break
+                if c == "\n":
+                    line, col = line + 1, 0
+                buf.append(c)
+                i, col = i + 1, col + 1
+            tokens.append(Token("".join(buf), start_line, start_col, quoted=True))
+            continue
+        j = i
+        while j < n and text[j] not in " \t\r\n":
+            j += 1
+        tokens.append(Token(text[i:j], start_line, start_col))
+        col += j - i
+        i = j
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], source: str, snippets: dict[str, list[Token]], importer: Importer | None, depth: int) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.source = source
+        self.snippets = snippets
+        self.importer = importer
+        self.depth = depth
+
+    def _error(self, message: str, tok: Token | None = None) -> CorefileError:
+        tok = tok or (self.tokens[self.pos] if self.pos < len(self.tokens) else (self.tokens[-1] if self.tokens else Token("", 1, 1)))
+        return CorefileError(message, self.source, tok.line, tok.column)
+
+    def _line(self) -> list[Token]:
+        """The remaining tokens of the current line (they share the first token's line)."""
+        first = self.tokens[self.pos]
+        out = [first]
+        self.pos += 1
+        while self.pos < len(self.tokens) and self.tokens[self.pos].line == first.line:
+            out.append(self.tokens[self.pos])
+            self.pos += 1
+        return out
+
+    # -- top level ---------------------------------------------------------
+    def server_blocks(self) -> list[ServerBlock]:
+        blocks: list[ServerBlock] = []
+        while self.pos < len(self.tokens):
+            tok = self.tokens[self.pos]
+            if tok.brace:
+                raise self._error(f"unexpected '{tok.text}'", tok)
+            if not tok.quoted and tok.text.startswith("(") and tok.text.endswith(")") and len(tok.text) > 2:
+                self.pos += 1
+                self.snippets[tok.text[1:-1]] = self._raw_block(tok)
+                continue
+            if not tok.quoted and tok.text == "import":
+                line = self._line()
+                for source, text in self._imports(line):
+                    sub = _Parser(tokenize(text, source), source, self.snippets, self.importer, self.depth + 1)
+                    blocks.extend(sub.server_blocks())
+                continue
+            blocks.append(self._server_block())
+        return blocks
+
+    def _raw_block(self, opener: Token) -> list[Token]:
+        if self.pos >= len(self.tokens) or self.tokens[self.pos].brace != "{":
+            raise self._error(f"snippet {opener.text} must be followed by '{{'", opener)
+        self.pos += 1
+        depth = 1
+        out: list[Token] = []
+        while self.pos < len(self.tokens):
+            tok = self.tokens[self.pos]
+            self.pos += 1
+            if tok.brace == "{":
+                depth += 1
+            elif tok.brace == "}":
+                depth -= 1
+                if depth == 0:
+                    return out
+            out.append(tok)
+        raise self._error(f"snippet {opener.text} is not closed", opener)
+
+    def _server_block(self) -> ServerBlock:
+        first = self.tokens[self.pos]
+        keys: list[ServerKey] = []
+        while self.pos < len(self.tokens) and not self.tokens[self.pos].brace:
+            tok = self.tokens[self.pos]
+            if keys and tok.line != self.tokens[self.pos - 1].line and not self.tokens[self.pos - 1].text.endswith(","):
+                break
+            self.pos += 1
+            for part in tok.text.split(","):
+                if part:
+                    keys.append(parse_key(part, self.source, tok.line))
+        if self.pos < len(self.tokens) and self.tokens[self.pos].brace == "{":
+            self.pos += 1
+            directives = self._directives(first, closing=True)
+        elif self.pos >= len(self.tokens) or not self.tokens[self.pos].brace:
+            directives = self._directives(first, closing=False)  # a lone block without braces
+        else:
+            raise self._error("unexpected '}'")
+        return ServerBlock(tuple(keys), tuple(directives), self.source, first.line)
+
+    # -- inside blocks -------------------------------------------------------
+    def _directives(self, opener: Token, closing: bool) -> list[Directive]:
+        out: list[Directive] = []
+        while self.pos < len(self.tokens):
+            tok = self.tokens[self.pos]
+            if tok.brace == "}":
+                if not closing:
+                    raise self._error("unexpected '}'", tok)
+                self.pos += 1
+                return out
+            if tok.brace == "{":
+                raise self._error("unexpected '{'", tok)
+            line = self._line()
+            opens = bool(line[-1].brace == "{")
+            if opens:
+                line = line[:-1]
+            if any(t.brace for t in line):
+                raise self._error("braces must be the last token of a line", next(t for t in line if t.brace))
+            if not line[0].quoted and line[0].text == "import" and not opens:
+                out.extend(self._import_directives(line))
+                continue
+            block = tuple(self._directives(line[0], closing=True)) if opens else ()
+            out.append(Directive(line[0].text.lower(), tuple(t.text for t in line[1:]), block, self.source, line[0].line))
+        if closing:
+            raise self._error(f"block opened at line {opener.line} is not closed", opener)
+        return out
+
+    def _import_directives(self, line: list[Token]) -> list[Directive]:
+        out: list[Directive] = []
+        for source, text in self._imports(line):
+            sub = _Parser(tokenize(text, source), source, self.snippets, self.importer, self.depth + 1)
+            out.extend(sub._directives(Token("import", line[0].line, line[0].column), closing=False))
+        return out
+
+    def _imports(self, line: list[Token]) -> list[tuple[str, str]]:
+        if len(line) != 2:
+            raise self._error("import takes exactly one argument", line[0])
+        if self.depth >= MAX_IMPORT_DEPTH:
+            raise self._error("imports nested too deeply (a cycle?)", line[0])
+        pattern = line[1].text
+        if pattern in self.snippets:
+            return [(f"{self.source} (snippet {pattern})", _detokenize(self.snippets[pattern]))]
+        if self.importer is None:
+            raise self._error(f"import {pattern}: no such snippet", line[1])
+        return self.importer(pattern)
+
+
+def _detokenize(tokens: list[Token]) -> str:
+    """Tokens back to text on their original lines (line-based parsing and line numbers still hold)."""
+    lines: dict[int, list[str]] = {}
+    for t in tokens:
+        text = '"' + t.text.replace("\\", "\\\\").replace('"', '\\"') + '"' if t.quoted else t.text
+        lines.setdefault(t.line, []).append(text)
+    last = max(lines, default=0)
+    return "\n".join(" ".join(lines.get(k, [])) for k in range(1, last + 1)) + "\n"
+
+
+def parse(text: str, source: str = "Corefile", importer: Importer | None = None) -> Corefile:
+    """Parse a Corefile. Raises CorefileError with the source, line and column of the problem."""
+    parser = _Parser(tokenize(text, source), source, {}, importer, 0)
+    return Corefile(tuple(parser.server_blocks()))
+
+
+def glob_importer(files: dict[str, str], prefix: str = "") -> Importer:
+    """An importer over named texts (e.g. ConfigMap keys mounted under ``prefix``)."""
+
+    def importer(pattern: str) -> list[tuple[str, str]]:
+        names = sorted(k for k in files if fnmatch.fnmatchcase(prefix + k, pattern))
+        return [(prefix + k, files[k]) for k in names]
+
+    return importer

@@ -1,0 +1,259 @@
+"""What the rendered output says about each cluster's DNS: servers, their config, endpoints.
+
+Read from the render output dict (output-relative path -> object), never from
+the fleet model, so the proof checks what would actually be synced.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from generator.dnsproof import corefile
+from generator.dnsproof.corefile import Corefile, CorefileError
+
+# The pods every managed or kubeadm cluster runs for its own DNS, whatever the server.
+PROVIDER_DNS_NAMESPACE = "kube-system"
+PROVIDER_DNS_LABELS = {"k8s-app": "kube-dns"}
+# AKS's own Corefile: built-in plugins plus imports of the coredns-custom keys
+# (mounted at /etc/coredns/custom). Only coredns-custom is ours to change.
+AKS_BASE_COREFILE = """\
+.:53 {
+    errors
+    ready
+    health
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf
+    cache 30
+    loop
+    reload
+    loadbalance
+    import custom/*.override
+}
+import custom/*.server
+"""
+# Annotations that put a LoadBalancer Service at a given IP, per provider controller.
+IP_ANNOTATIONS = (
+    "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses",
+    "service.beta.kubernetes.io/azure-load-balancer-ipv4",
+    "metallb.universe.tf/loadBalancerIPs",
+    "metallb.io/loadBalancerIPs",
+)
+INTERNAL_ANNOTATIONS = {
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+    "networking.gke.io/load-balancer-type": "internal",
+    "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+    "fleetgen.dev/internal": "true",
+}
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+
+
+@dataclass(frozen=True)
+class DnsServer:
+    """A set of pods answering DNS in one cluster, and the configuration they run."""
+
+    cluster: str
+    kind: str  # coredns | aks-coredns | kube-dns | rendered | none
+    title: str  # e.g. "aws-euwest1 CoreDNS"
+    path: str | None  # output-relative file holding the configuration
+    namespace: str
+    labels: tuple[tuple[str, str], ...]
+    corefile: Corefile | None = None
+    stubs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    cluster_domain: str = "cluster.local"
+    problem: str | None = None  # why the configuration cannot be read
+
+    def selected_by(self, namespace: str, selector: dict[str, str]) -> bool:
+        labels = dict(self.labels)
+        return bool(selector) and namespace == self.namespace and all(labels.get(k) == v for k, v in selector.items())
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    protocol: str
+    target: int
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A LoadBalancer Service in front of DNS pods, at a fixed IP."""
+
+    cluster: str
+    ip: str
+    path: str
+    namespace: str
+    name: str
+    selector: tuple[tuple[str, str], ...]
+    ports: tuple[ServicePort, ...]
+    internal: bool
+
+    def port(self, number: int, protocol: str) -> ServicePort | None:
+        return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
+
+
+@dataclass(frozen=True)
+class ClusterDns:
+    name: str
+    resolver: DnsServer  # what the cluster's pods ask (the kube-dns Service's pods)
+    servers: tuple[DnsServer, ...]  # every DNS pod set, the resolver first
+    endpoints: tuple[Endpoint, ...]
+
+
+def _meta(obj: dict[str, Any]) -> tuple[str, str, str]:
+    meta = obj.get("metadata") or {}
+    return str(obj.get("kind", "")), str(meta.get("namespace", "")), str(meta.get("name", ""))
+
+
+def _find(objs: dict[str, dict[str, Any]], kind: str, namespace: str, name: str) -> tuple[str, dict[str, Any]] | None:
+    for path in sorted(objs):
+        if _meta(objs[path]) == (kind, namespace, name):
+            return path, objs[path]
+    return None
+
+
+def _data(obj: dict[str, Any]) -> dict[str, str]:
+    data = obj.get("data") or {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _parse(text: str, path: str, importer: corefile.Importer | None = None) -> tuple[Corefile | None, str | None]:
+    try:
+        return corefile.parse(text, path, importer), None
+    except CorefileError as exc:
+        return None, f"its Corefile does not parse ({exc})"
+
+
+def _provider_server(name: str, objs: dict[str, dict[str, Any]]) -> DnsServer:
+    base = dict(cluster=name, namespace=PROVIDER_DNS_NAMESPACE, labels=tuple(sorted(PROVIDER_DNS_LABELS.items())))
+    hit = _find(objs, "ConfigMap", "kube-system", "coredns")
+    if hit:
+        path, obj = hit
+        text = _data(obj).get("Corefile")
+        if text is None:
+            return DnsServer(kind="coredns", title=f"{name} CoreDNS", path=path, problem="it has no Corefile key", **base)  # type: ignore[arg-type]
+        parsed, problem = _parse(text, path)
+        return DnsServer(kind="coredns", title=f"{name} CoreDNS", path=path, corefile=parsed, problem=problem, **base)  # type: ignore[arg-type]
+    hit = _find(objs, "ConfigMap", "kube-system", "coredns-custom")
+    if hit:
+        path, obj = hit
+        custom = _data(obj)
+        parsed, problem = _parse(AKS_BASE_COREFILE, f"{path} (AKS Corefile)", corefile.glob_importer(custom, "custom/"))
+        return DnsServer(kind="aks-coredns", title=f"{name} CoreDNS with coredns-custom", path=path, corefile=parsed, problem=problem, **base)  # type: ignore[arg-type]
+    hit = _find(objs, "ConfigMap", "kube-system", "kube-dns")
+    if hit:
+        path, obj = hit
+        stubs, problem = _stub_domains(_data(obj).get("stubDomains", "{}"))
+        return DnsServer(kind="kube-dns", title=f"{name} kube-dns", path=path, stubs=stubs, problem=problem, **base)  # type: ignore[arg-type]
+    return DnsServer(kind="none", title=f"{name} provider DNS", path=None,
+                     problem="no coredns, coredns-custom or kube-dns ConfigMap is rendered for it", **base)  # type: ignore[arg-type]
+
+
+def _stub_domains(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], str | None]:
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        return (), f"its stubDomains is not JSON ({exc})"
+    if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
+        return (), "its stubDomains is not a JSON object of zone -> [IP]"
+    return tuple((corefile.normalize_zone(str(k)), tuple(str(ip) for ip in v)) for k, v in raw.items()), None
+
+
+def _rendered_servers(name: str, objs: dict[str, dict[str, Any]]) -> list[DnsServer]:
+    """CoreDNS pods the output itself runs (e.g. the fleet DNS gateway), with their mounted Corefile."""
+    out = []
+    for path in sorted(objs):
+        kind, namespace, obj_name = _meta(objs[path])
+        if kind not in WORKLOAD_KINDS:
+            continue
+        template = ((objs[path].get("spec") or {}).get("template") or {})
+        labels = ((template.get("metadata") or {}).get("labels") or {})
+        pod = template.get("spec") or {}
+        title = f"{name} {kind} {namespace}/{obj_name}"
+        base = dict(cluster=name, kind="rendered", namespace=namespace,
+                    labels=tuple(sorted((str(k), str(v)) for k, v in labels.items())))
+        for container in pod.get("containers") or []:
+            if "coredns" not in str(container.get("image", "")):
+                continue
+            conf, problem = _mounted_corefile(name, objs, namespace, pod, container)
+            if conf is None:
+                out.append(DnsServer(title=title, path=path, problem=problem, **base))  # type: ignore[arg-type]
+            else:
+                cm_path, text = conf
+                parsed, problem = _parse(text, cm_path)
+                out.append(DnsServer(title=title, path=cm_path, corefile=parsed, problem=problem, **base))  # type: ignore[arg-type]
+            break
+    return out
+
+
+def _mounted_corefile(
+    name: str, objs: dict[str, dict[str, Any]], namespace: str, pod: dict[str, Any], container: dict[str, Any]
+) -> tuple[tuple[str, str] | None, str | None]:
+    args = [str(a) for a in container.get("args") or []]
+    conf = args[args.index("-conf") + 1] if "-conf" in args[:-1] else "Corefile"
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    for mount in container.get("volumeMounts") or []:
+        mount_path = str(mount.get("mountPath", "")).rstrip("/")
+        if not conf.startswith(mount_path + "/"):
+            continue
+        rel = conf[len(mount_path) + 1:]
+        cm = (volumes.get(mount.get("name")) or {}).get("configMap")
+        if not cm:
+            return None, f"{conf} is not mounted from a ConfigMap"
+        items = {i.get("path"): i.get("key") for i in cm.get("items") or []}
+        key = items.get(rel, rel) if items else posixpath.basename(rel)
+        hit = _find(objs, "ConfigMap", namespace, str(cm.get("name")))
+        if hit is None:
+            return None, f"its ConfigMap {namespace}/{cm.get('name')} is not rendered"
+        text = _data(hit[1]).get(key)
+        if text is None:
+            return None, f"its ConfigMap {namespace}/{cm.get('name')} has no key {key}"
+        return (hit[0], text), None
+    return None, f"its config file {conf} is not mounted from a rendered ConfigMap"
+
+
+def _endpoints(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
+    out = []
+    for path in sorted(objs):
+        obj = objs[path]
+        kind, namespace, svc_name = _meta(obj)
+        spec = obj.get("spec") or {}
+        if kind != "Service" or spec.get("type") != "LoadBalancer":
+            continue
+        ports = tuple(
+            ServicePort(int(p.get("port", 0)), str(p.get("protocol", "TCP")),
+                        int(p["targetPort"]) if isinstance(p.get("targetPort"), int) else int(p.get("port", 0)))
+            for p in spec.get("ports") or []
+        )
+        if not any(p.port == 53 for p in ports):
+            continue
+        annotations = {str(k): str(v) for k, v in ((obj.get("metadata") or {}).get("annotations") or {}).items()}
+        ips = [str(spec["loadBalancerIP"])] if spec.get("loadBalancerIP") else []
+        for key in IP_ANNOTATIONS:
+            ips += [ip.strip() for ip in annotations.get(key, "").split(",") if ip.strip()]
+        internal = any(annotations.get(k, "").lower() == v for k, v in INTERNAL_ANNOTATIONS.items())
+        selector = tuple(sorted((str(k), str(v)) for k, v in (spec.get("selector") or {}).items()))
+        for ip in dict.fromkeys(ips):
+            out.append(Endpoint(name, ip, path, namespace, svc_name, selector, ports, internal))
+    return out
+
+
+def cluster_dns(name: str, objs: dict[str, dict[str, Any]]) -> ClusterDns:
+    """``objs``: the cluster's rendered objects (output-relative path -> object)."""
+    resolver = _provider_server(name, objs)
+    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs)), tuple(_endpoints(name, objs)))
+
+
+def fleet_dns(clusters: list[str] | tuple[str, ...], files: dict[str, Any]) -> dict[str, ClusterDns]:
+    per: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in clusters}
+    for path, obj in files.items():
+        parts = path.split("/", 2)
+        if len(parts) == 3 and parts[0] == "clusters" and parts[1] in per and isinstance(obj, dict):
+            per[parts[1]][path] = obj
+    return {name: cluster_dns(name, per[name]) for name in clusters}

@@ -1,0 +1,90 @@
+"""The Corefile parser: structure, quoting, comments, imports, and located errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.dnsproof.corefile import CorefileError, glob_importer, in_zone, parse, parse_key
+
+
+def test_blocks_keys_plugins_and_nested_blocks() -> None:
+    text = """\
+# leading comment
+.:53 {
+    errors   # trailing comment
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    forward . /etc/resolv.conf {
+        max_concurrent 1000
+    }
+}
+a.example:53, B.Example.:1053 dns://c.example {
+    template IN A a.example {
+        answer "{{ .Name }} 60 IN A 192.0.2.1"
+    }
+}
+"""
+    cf = parse(text)
+    assert [b.label for b in cf.blocks] == [".:53", "a.example:53 B.Example.:1053 dns://c.example"]
+    root, other = cf.blocks
+    assert [(k.zone, k.port) for k in other.keys] == [("a.example", 53), ("b.example", 1053), ("c.example", 53)]
+    k8s = root.plugins("kubernetes")[0]
+    assert k8s.args == ("cluster.local", "in-addr.arpa", "ip6.arpa")
+    assert [(d.name, d.args) for d in k8s.block] == [("pods", ("insecure",)), ("fallthrough", ("in-addr.arpa", "ip6.arpa"))]
+    assert root.plugins("forward")[0].sub("max_concurrent")[0].args == ("1000",)
+    assert [d.name for d in root.directives] == ["errors", "kubernetes", "forward"]
+    answer = other.plugins("template")[0].sub("answer")[0]
+    assert answer.args == ("{{ .Name }} 60 IN A 192.0.2.1",)
+    assert answer.line == 14
+
+
+def test_quoted_strings_keep_spaces_hashes_and_escaped_quotes() -> None:
+    cf = parse('.:53 {\n    hosts {\n        fallthrough\n    }\n    log "# not a comment" "say \\"hi\\""\n}\n')
+    assert cf.blocks[0].plugins("log")[0].args == ("# not a comment", 'say "hi"')
+
+
+def test_snippets_and_file_imports() -> None:
+    text = """\
+(common) {
+    errors
+    cache 30
+}
+zone-a.local:53 {
+    import common
+    kubernetes zone-a.local
+}
+import custom/*.server
+"""
+    files = {"b.server": "zone-b.local:53 {\n    forward . 10.0.0.2\n}\n", "a.server": "zone-z.local {\n  import common\n}\n", "x.override": "log\n"}
+    cf = parse(text, "Corefile", glob_importer(files, "custom/"))
+    assert [b.label for b in cf.blocks] == ["zone-a.local:53", "zone-z.local", "zone-b.local:53"]
+    assert [d.name for d in cf.blocks[0].directives] == ["errors", "cache", "kubernetes"]
+    assert [d.name for d in cf.blocks[1].directives] == ["errors", "cache"]
+    assert cf.blocks[2].source == "custom/b.server"
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "column"),
+    [
+        (".:53 {\n    errors\n", "block opened at line 1 is not closed", 1, 1),
+        (".:53 {\n    log \"open\n}\n", "unterminated quoted string", 2, 9),
+        ("}\n", "unexpected '}'", 1, 1),
+        (".:53 {\n    import nothing\n}\n", "import nothing: no such snippet", 2, 12),
+        ("zone.local:http {\n}\n", "server key 'zone.local:http' has an invalid port", 1, 1),
+        ("(loop) {\n    import loop\n}\n.:53 {\n    import loop\n}\n", "imports nested too deeply (a cycle?)", 2, 1),
+    ],
+)
+def test_errors_are_located(text: str, message: str, line: int, column: int) -> None:
+    with pytest.raises(CorefileError) as info:
+        parse(text, "Corefile")
+    assert (info.value.message, info.value.line, info.value.column) == (message, line, column)
+
+
+def test_keys_and_zone_matching() -> None:
+    assert parse_key("tls://Example.ORG.").port == 853
+    assert parse_key(".").zone == "."
+    assert in_zone("a.b.example.org", "example.org")
+    assert not in_zone("a.badexample.org", "example.org")
+    assert in_zone("anything", ".")
