@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
     c.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
     c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
+    c.add_argument("--policy", type=Path, action="append", default=[], metavar="DIR",
+                   help="extra folder of Rego policies (conftest layout), besides the shipped ones")
 
     a = sub.add_parser("allocate", help="fill missing ranges from spec.ipam.pools and write the fleet file back")
     a.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
@@ -63,7 +65,7 @@ def run(argv: Sequence[str]) -> int:
     if args.command == "check":
         return commands.check(
             args.fleet, fmt=args.format, out_dir=args.output, blueprints=args.blueprints,
-            crd_schemas=tuple(args.crd_schemas),
+            crd_schemas=tuple(args.crd_schemas), policy_dirs=tuple(args.policy),
         )
     if args.command == "allocate":
         return commands.allocate(args.fleet, dry_run=args.dry_run)

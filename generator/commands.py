@@ -15,6 +15,7 @@ from generator.diagnostics import Finding, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
 from generator.model import build
+from generator.policy.output import policy_findings
 from generator.report import FORMATTERS
 from generator.validate import validate_document
 
@@ -90,19 +91,27 @@ def check(
     out_dir: Path | None = None,
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
+    policy_dirs: tuple[Path, ...] = (),
     stdout: TextIO | None = None,
 ) -> int:
-    """Every finding about the fleet (built-in checks, rendered manifests); exit 1 on errors."""
+    """Every finding about the fleet; exit 1 on errors.
+
+    The fleet's own findings (schema, built-in checks) first; when it has no errors,
+    its render is checked too: Kubernetes/CRD schemas, the DNS resolution proof and
+    the Rego policies (shipped ones plus ``policy_dirs``). A fleet with errors is
+    not rendered: its output would not exist.
+    """
     stdout = stdout or sys.stdout
     if fmt not in FORMATTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATTERS)}")
     loaded = pipeline.load(fleet_path, str(fleet_path))
     findings = list(loaded.findings)
-    if loaded.fleet is not None and not any(f.rule in ("placement", "cluster-duplicate") and f.is_error for f in findings):
-        output = pipeline.render_output(loaded.fleet, blueprints, (out_dir or Path("output")).as_posix(), crd_schemas)
+    if loaded.ok and loaded.fleet is not None:
+        out = (out_dir or Path("output")).as_posix()
+        output = pipeline.render_output(loaded.fleet, blueprints, out, crd_schemas)
         findings.extend(output.findings)
-        if loaded.ok:
-            findings.extend(pipeline.check_output(loaded.fleet, output.files, (out_dir or Path("output")).as_posix()))
+        findings.extend(pipeline.check_output(loaded.fleet, output.files, out))
+        findings.extend(policy_findings(output.files, out, policy_dirs))
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
 

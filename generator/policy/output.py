@@ -1,0 +1,86 @@
+"""Run Rego policies over a render, the way conftest runs them over files.
+
+Every rendered object and the facts document are evaluated one at a time
+(conftest's default) and then all together (conftest's ``--combine``). A
+per-document policy sees only the document's contents, so its verdict is a
+function of those contents: byte-identical documents (a workload's headless
+Service is the same in every cluster of a group) are evaluated once and the
+findings copied to each of their paths. Distinct documents are spread over the
+cores for large fleets.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+from generator.diagnostics import Finding, Location, sorted_findings
+from generator.errors import UsageError
+from generator.parallel import chunks, fork_map, workers
+from generator.policy.runner import Document, PolicySet, evaluate, load_policies
+
+# Below this many distinct documents a second process costs more than it saves.
+PARALLEL_MIN_DOCUMENTS = 2000
+
+
+def shipped_policies() -> Path:
+    """The policies shipped with fleetgen (the repository's ``policies/``)."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "policies", here.parent / "policies"):
+        if candidate.is_dir():
+            return candidate
+    raise UsageError(f"cannot find the shipped policies next to {here}")
+
+
+@lru_cache(maxsize=4)
+def policy_set(dirs: tuple[Path, ...]) -> PolicySet:
+    for d in dirs:
+        if not d.is_dir():
+            raise UsageError(f"policy directory {d} does not exist")
+    return load_policies(list(dirs))
+
+
+def documents(files: dict[str, Any], out_dir: str) -> list[Document]:
+    """Every rendered YAML object and the facts document, with the cluster each belongs to."""
+    out: list[Document] = []
+    for path in sorted(files):
+        if not (path.endswith((".yaml", ".yml")) or path == "fleet.facts.json"):
+            continue
+        parts = path.split("/")
+        cluster = (parts[1],) if parts[0] == "clusters" and len(parts) > 2 else ()
+        out.append(Document(f"{out_dir}/{path}", files[path], 1, cluster))
+    return out
+
+
+def _per_document(policies: PolicySet, docs: Sequence[Document]) -> list[Finding]:
+    groups: dict[str, list[Document]] = {}
+    for doc in docs:
+        groups.setdefault(json.dumps(doc.contents, sort_keys=True, separators=(",", ":")), []).append(doc)
+    representatives = [members[0] for members in groups.values()]
+    count = workers() if len(representatives) >= PARALLEL_MIN_DOCUMENTS else 1
+    batches = chunks(representatives, count)
+    results = fork_map(lambda batch: evaluate(policies, batch), batches, count)
+    by_path = {members[0].path: members for members in groups.values()}
+    findings: list[Finding] = []
+    for batch_findings in results:
+        for finding in batch_findings:
+            members = by_path.get(finding.location.file)
+            if members is None:  # pragma: no cover - evaluate reports at the document's own path
+                findings.append(finding)
+                continue
+            first = members[0]
+            for doc in members:
+                location = Location(doc.path, finding.location.line, finding.location.column)
+                clusters = doc.clusters if finding.clusters == first.clusters else finding.clusters
+                findings.append(replace(finding, location=location, clusters=clusters))
+    return findings
+
+
+def policy_findings(files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Path] = ()) -> list[Finding]:
+    """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined."""
+    policies = policy_set((shipped_policies(), *extra_dirs))
+    docs = documents(files, out_dir)
+    return sorted_findings(_per_document(policies, docs) + evaluate(policies, docs, combined=True))
