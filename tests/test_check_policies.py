@@ -1,0 +1,63 @@
+"""`fleetgen check` runs the Rego policies over the render, like conftest over files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import FLEETS, ROOT
+
+
+def public_lb_blueprints(tmp_path: Path) -> Path:
+    """Blueprints whose GKE load balancers forget to be internal."""
+    blueprints = tmp_path / "blueprints"
+    shutil.copytree(ROOT / "blueprints", blueprints)
+    lb = blueprints / "lib" / "lb.libsonnet"
+    text = lb.read_text()
+    assert "'networking.gke.io/load-balancer-type': 'Internal'," in text
+    lb.write_text(text.replace("'networking.gke.io/load-balancer-type': 'Internal',", ""))
+    return blueprints
+
+
+def test_shipped_policies_pass_on_the_example(example: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    run = fleetgen("check", str(example), "--format", "json")
+    assert run.code == 0, run.out
+    assert json.loads(run.out) == {"summary": {"errors": 0, "warnings": 0}, "findings": []}
+
+
+def test_public_load_balancer_is_refused_at_every_rendered_path(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    fleet = FLEETS / "render" / "gke-gke.yaml"
+    run = fleetgen("check", str(fleet), "--blueprints", str(public_lb_blueprints(tmp_path)), "--format", "json")
+    assert run.code == 1
+    found = [(f["rule"], f["location"]["file"], f["clusters"]) for f in json.loads(run.out)["findings"]]
+    # the two clusters' endpoint Services are identical but for names and IPs: both are reported
+    assert found == [
+        ("lb-public", "output/clusters/gke-east/dns/service-dns-endpoint.yaml", ["gke-east"]),
+        ("lb-public", "output/clusters/gke-west/dns/service-dns-endpoint.yaml", ["gke-west"]),
+    ]
+
+
+def test_identical_documents_share_one_evaluation_but_each_path_is_reported(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "ns.rego").write_text(
+        "package team.namespaces\n\nimport rego.v1\n\n"
+        "# METADATA\n# title: no db namespace\n# custom:\n#   id: team-no-db-namespace\n"
+        'deny_db contains msg if {\n\tinput.kind == "Namespace"\n\tinput.metadata.name == "db"\n'
+        '\tmsg := "namespace db is reserved by the team"\n}\n'
+    )
+    run = fleetgen("check", str(ROOT / "fleet.yaml"), "--policy", str(policy))
+    assert run.code == 1
+    assert [line for line in run.out.splitlines() if "team-no-db-namespace" in line] == [
+        "output/clusters/aws-euwest1/namespaces/db.yaml:1:1: [error] team-no-db-namespace "
+        "namespace db is reserved by the team (clusters: aws-euwest1)",
+        "output/clusters/gcp-europe-west4-c/namespaces/db.yaml:1:1: [error] team-no-db-namespace "
+        "namespace db is reserved by the team (clusters: gcp-europe-west4-c)",
+    ]
+
+
+def test_missing_policy_dir_is_a_usage_error(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    run = fleetgen("check", str(example), "--policy", str(tmp_path / "nope"))
+    assert run.code == 2
+    assert run.err == f"fleetgen: policy directory {tmp_path / 'nope'} does not exist\n"
