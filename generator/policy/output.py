@@ -17,13 +17,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from generator.diagnostics import Finding, Location, sorted_findings
+from generator.diagnostics import Finding, Location, sorted_findings, warning
 from generator.errors import UsageError
 from generator.parallel import chunks, fork_map, workers
 from generator.policy.runner import Document, PolicySet, evaluate, load_policies
 
 # Below this many distinct documents a second process costs more than it saves.
 PARALLEL_MIN_DOCUMENTS = 2000
+# The embedded engine (regopy) slows down faster than linearly on one large
+# combined input (measured: 494 documents 4 s); above this, combined policies
+# are skipped with a warning and left to conftest/OPA in CI.
+COMBINED_MAX_DOCUMENTS = 2000
 
 
 def shipped_policies() -> Path:
@@ -83,4 +87,18 @@ def policy_findings(files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Pa
     """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined."""
     policies = policy_set((shipped_policies(), *extra_dirs))
     docs = documents(files, out_dir)
-    return sorted_findings(_per_document(policies, docs) + evaluate(policies, docs, combined=True))
+    findings = _per_document(policies, docs)
+    if len(docs) <= COMBINED_MAX_DOCUMENTS:
+        findings += evaluate(policies, docs, combined=True)
+    else:
+        findings.append(
+            warning(
+                "policy-combined-skipped",
+                f"combined-mode policies were not evaluated: {len(docs):,} documents exceed the "
+                f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time; "
+                f"per-document policies ran. Run them with conftest: "
+                f"`conftest test --combine --all-namespaces --policy policies {out_dir}`",
+                Location(f"{out_dir}/fleet.facts.json", 1, 1),
+            )
+        )
+    return sorted_findings(findings)

@@ -16,71 +16,77 @@ import data.fleetgen.lib
 #   id: dns-peer-zone-missing
 deny_missing_peer_zone contains result if {
 	lib.facts.discovery == "forward"
-	some cluster in lib.facts.clusters
-	some peer in lib.facts.clusters
-	peer.name in cluster.peers
-	not forwarded(cluster.name, peer.zone, peer.dnsEndpoint)
+	some missing in missing_forwards
 	result := {
 		"msg": sprintf(
 			"cluster %s does not forward peer zone %s to %s, the DNS endpoint of %s",
-			[cluster.name, peer.zone, peer.dnsEndpoint, peer.name],
+			[missing.cluster, missing.zone, missing.endpoint, missing.peer],
 		),
-		"path": config_path(cluster.name),
-		"clusters": [cluster.name, peer.name],
+		"path": config_path(missing.cluster),
+		"clusters": [missing.cluster, missing.peer],
 	}
 }
 
-forwarded(cluster, zone, endpoint) if {
-	some entry in forwards
-	entry.cluster == cluster
-	entry.zone == zone
-	entry.endpoint in {endpoint, sprintf("%s:53", [endpoint])}
-}
+# Arrays and a string-keyed index, computed once: rego-cpp builds sets of
+# objects in quadratic time, and a function per pair that scans the forwards
+# re-evaluates them per call.
+clusters_by_name := {c.name: c | some c in lib.facts.clusters}
 
-# Where a finding for a cluster points: its first DNS config, else the facts.
+required_forwards := [{"cluster": cluster.name, "peer": peer.name, "zone": peer.zone, "endpoint": peer.dnsEndpoint} |
+	some cluster in lib.facts.clusters
+	some peer_name in cluster.peers
+	peer := clusters_by_name[peer_name]
+]
+
+forward_index := {key(entry.cluster, entry.zone, trim_suffix(entry.endpoint, ":53")): true | some entry in forwards}
+
+missing_forwards := [r | some r in required_forwards; not forward_index[key(r.cluster, r.zone, r.endpoint)]]
+
+key(cluster, zone, endpoint) := concat("|", [cluster, zone, endpoint])
+
 config_path(cluster) := min(paths) if {
 	paths := {doc.path | some doc in dns_configs; lib.path_cluster(doc.path) == cluster}
 	count(paths) > 0
 } else := lib.facts_path
 
 # kube-system ConfigMaps under output/clusters/<cluster>/dns/.
-dns_configs contains doc if {
+dns_configs := [doc |
 	some doc in lib.manifests
 	regex.match(`(^|/)clusters/[^/]+/dns/`, doc.path)
 	doc.contents.kind == "ConfigMap"
 	doc.contents.metadata.namespace == "kube-system"
-}
+]
 
 # {"cluster", "zone", "endpoint"} for every upstream the DNS configs name.
+forwards := array.concat(array.concat(corefile_forwards, stub_forwards), custom_forwards)
+
 # CoreDNS: the coredns ConfigMap's Corefile.
-forwards contains {"cluster": lib.path_cluster(doc.path), "zone": zone, "endpoint": endpoint} if {
+corefile_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": trim_suffix(block[1], "."), "endpoint": endpoint} |
 	some doc in dns_configs
 	doc.contents.metadata.name == "coredns"
 	some block in server_blocks(doc.contents.data.Corefile)
-	zone := trim_suffix(block[1], ".")
 	some endpoint in upstreams(block[2])
-}
+]
 
 # GKE kube-dns: stubDomains, a JSON object of zone -> [endpoint].
-forwards contains {"cluster": lib.path_cluster(doc.path), "zone": zone, "endpoint": endpoint} if {
+stub_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": zone, "endpoint": endpoint} |
 	some doc in dns_configs
 	doc.contents.metadata.name == "kube-dns"
 	stub := json.unmarshal(doc.contents.data.stubDomains)
-	some zone, endpoints in stub
-	some endpoint in endpoints
-}
+	some zone # `some k, v in x` does not parse inside a comprehension in regopy
+	some endpoint in stub[zone]
+]
 
 # AKS: coredns-custom, one server block per *.server key.
-forwards contains {"cluster": lib.path_cluster(doc.path), "zone": zone, "endpoint": endpoint} if {
+custom_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": trim_suffix(block[1], "."), "endpoint": endpoint} |
 	some doc in dns_configs
 	doc.contents.metadata.name == "coredns-custom"
-	some key, text in doc.contents.data
-	endswith(key, ".server")
+	some name
+	text := doc.contents.data[name]
+	endswith(name, ".server")
 	some block in server_blocks(text)
-	zone := trim_suffix(block[1], ".")
 	some endpoint in upstreams(block[2])
-}
-
+]
 # [[whole, zone, body], ...] for each `<zone>:53 { ... }` block. The zone
 # starts the text or follows whitespace; `\\n` also counts, because regopy keeps
 # the escapes of string literals (test fixtures) as two characters.
