@@ -9,7 +9,7 @@ object is shared by every asker whose route reaches it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import Directive, ServerBlock
@@ -45,10 +45,30 @@ class ConsulAnswer:
 End = Union[Stop, Answer, ConsulAnswer]
 
 
-@dataclass(frozen=True)
-class Leg:
-    hops: tuple[str, ...]
+# Hops as a rope: hop texts and nested ropes, flattened only when shown (``flat``). A leg is
+# extended once per server it passes, for every asker: concatenating tuples there would cost
+# more than the whole walk.
+Hops = tuple[Union[str, "Hops"], ...]
+
+
+class Leg(NamedTuple):
+    hops: Hops
     end: End
+
+
+def flat(hops: Hops) -> tuple[str, ...]:
+    out: list[str] = []
+    stack = [iter(hops)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, str):
+                out.append(item)
+            else:
+                stack.append(iter(item))
+                break
+        else:
+            stack.pop()
+    return tuple(out)
 
 
 @dataclass(frozen=True)

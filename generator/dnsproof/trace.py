@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone
-from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, Leg, Route, Stop
+from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, Leg, Route, Stop, flat
 from generator.dnsproof.names import Naming
-from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint
+from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint, ServicePort
 from generator.dnsproof.verdict import Verdict, Verdicts, class_labels
 
 MAX_HOPS = 12
@@ -66,8 +66,7 @@ def parse_upstream(text: str) -> Upstream:
         return Upstream(text, None, port)
 
 
-@dataclass(frozen=True)
-class _Walk:
+class _Walk(NamedTuple):
     """The legs from one server, the servers they visited, and the deepest hop count at which one was entered."""
 
     legs: tuple[Leg, ...]
@@ -76,6 +75,20 @@ class _Walk:
 
 
 Seen = frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A server block as the walk reads it: answering stanzas with their zones, forwards (from, except, TCP)."""
+
+    answering: tuple[tuple[Directive, tuple[str, ...]], ...]
+    forwards: tuple[tuple[Directive, str, tuple[str, ...], bool], ...]
+
+
+def _visited(walks: list[_Walk]) -> frozenset[tuple[str, str]]:
+    if len(walks) == 1:
+        return walks[0].visited
+    return frozenset().union(*(w.visited for w in walks))
 
 
 def _stop(failure: str, path: str | None, hint_from: str | None = None) -> _Walk:
@@ -132,6 +145,10 @@ class Tracer:
         self._memo: dict[tuple[int, str, int], _Walk] = {}
         self._upstream: dict[str, Upstream] = {}
         self._busy: set[tuple[int, str, int]] = set()
+        self._plans: dict[int, _Plan] = {}
+        self._ports: dict[tuple[int, int, str], ServicePort | None] = {}
+        self._chosen: dict[int, tuple[str, tuple[DnsServer, ...]]] = {}
+        self._finished: dict[tuple[int, str | None, str, tuple[object, ...]], Verdict] = {}
 
     # -- public -------------------------------------------------------------
     def owner_of(self, name: str) -> str | None:
@@ -154,7 +171,7 @@ class Tracer:
         routes = []
         for leg in walk.legs:
             resolved, failure, path = self.verdicts.finish(leg.end, name, owner)
-            routes.append(Route(leg.hops, resolved, failure, path))
+            routes.append(Route(flat(leg.hops), resolved, failure, path))
         return Explanation(asker, name, owner, tuple(routes))
 
     def name_class(self, name: str) -> tuple[str, tuple[object, ...]]:
@@ -163,12 +180,21 @@ class Tracer:
         zone = self.zone_class(name)
         return zone, class_labels(name, zone)
 
-    def failures(self, asker: str, name: str, owner: str | None) -> tuple[tuple[str, str | None], ...]:
-        """(failure, path) of every route of ``name`` from ``asker`` that breaks."""
+    def failures(self, asker: str, name: str, owner: str | None,
+                 cls: tuple[str, tuple[object, ...]] | None = None) -> tuple[tuple[str, str | None], ...]:
+        """(failure, path) of every route of ``name`` from ``asker`` that breaks (``cls``: its ``name_class``)."""
         name = normalize_zone(name)
-        walk = self._at(self.dns[asker].resolver, self.zone_class(name), 53, frozenset(), 0)
-        verdicts: list[Verdict] = [self.verdicts.finish(leg.end, name, owner) for leg in walk.legs]
-        return tuple((v[1] or "does not resolve", v[2]) for v in verdicts if not v[0])
+        zone, labels = cls or self.name_class(name)
+        walk = self._at(self.dns[asker].resolver, zone, 53, frozenset(), 0)
+        out = []
+        for leg in walk.legs:
+            key = (id(leg.end), owner, zone, labels)
+            verdict = self._finished.get(key)
+            if verdict is None:
+                verdict = self._finished[key] = self.verdicts.finish(leg.end, name, owner)
+            if not verdict[0]:
+                out.append((verdict[1] or "does not resolve", verdict[2]))
+        return tuple(out)
 
     def file(self, path: str | None) -> str:
         return f"{self.out_dir}/{path}" if path else "(nothing rendered)"
@@ -222,6 +248,20 @@ class Tracer:
                 return hit
         return index.get((port, "."))
 
+    def _plan(self, block: ServerBlock) -> _Plan:
+        plan = self._plans.get(id(block))
+        if plan is None:
+            answering = []
+            forwards = []
+            for p in block.directives:
+                if p.name in ANSWERING_PLUGINS:
+                    answering.append((p, tuple(map(normalize_zone, p.args)) or tuple(k.zone for k in block.keys)))
+                elif p.name == "forward" and p.args:
+                    excepted = tuple(normalize_zone(z) for d in p.block if d.name == "except" for z in d.args)
+                    forwards.append((p, normalize_zone(p.args[0]), excepted, any(d.name == "force_tcp" for d in p.block)))
+            plan = self._plans[id(block)] = _Plan(tuple(answering), tuple(forwards))
+        return plan
+
     def _coredns(self, server: DnsServer, zone: str, port: int, seen: Seen, depth: int) -> _Walk:
         rel = server.path
         match = self._match(server, zone, port)
@@ -229,21 +269,16 @@ class Tracer:
             return _stop(f"matches no server block on port {port} in {rel} (CoreDNS answers REFUSED)", rel)
         block, key = match
         catch_all = key.zone == "."
-        where = f"{server.title} ({self.file(rel)}): server block {block.label}"
-        for plugin in block.directives:
-            if plugin.name in ANSWERING_PLUGINS:
-                zones = tuple(normalize_zone(a) for a in plugin.args) or tuple(k.zone for k in block.keys)
-                if any(in_zone(zone, z) for z in zones):
-                    hops = (f"{where} -> {plugin.name} {' '.join(zones)} answers",) + self._answer_note(server, plugin)
-                    return _Walk((Leg(hops, Answer(server, plugin, zones, block)),), frozenset(), 0)
-        for plugin in block.plugins("forward"):
-            if not plugin.args or not in_zone(zone, normalize_zone(plugin.args[0])):
+        plan = self._plan(block)
+        for plugin, zones in plan.answering:
+            if any(in_zone(zone, z) for z in zones):
+                where = f"{server.title} ({self.file(rel)}): server block {block.label}"
+                hops = (f"{where} -> {plugin.name} {' '.join(zones)} answers",) + self._answer_note(server, plugin)
+                return _Walk((Leg(hops, Answer(server, plugin, zones, block)),), frozenset(), 0)
+        for plugin, from_zone, excepted, tcp in plan.forwards:
+            if not in_zone(zone, from_zone) or any(in_zone(zone, z) for z in excepted):
                 continue
-            excepted = [normalize_zone(z) for d in plugin.sub("except") for z in d.args]
-            if any(in_zone(zone, z) for z in excepted):
-                continue
-            tcp = bool(plugin.sub("force_tcp"))
-            text = f"{where} -> forward {' '.join(plugin.args)}"
+            text = f"{server.title} ({self.file(rel)}): server block {block.label} -> forward {' '.join(plugin.args)}"
             context = (f"matches no server block in {rel} and would go to" if catch_all
                        else f"matches server block {block.label} in {rel}, which sends it to")
             return self._upstreams(server, plugin.args[1:], tcp, zone, (text,), seen, depth, context)
@@ -308,8 +343,7 @@ class Tracer:
         if not listed:
             return _stop(f"{context} no upstream at all", path)
         legs: list[Leg] = []
-        visited: set[tuple[str, str]] = set()
-        reach = 0
+        walks: list[_Walk] = []
         for text in listed:
             if text.startswith("/"):
                 legs.append(Leg(hops, Stop(f"{context} {text} upstreams", path)))
@@ -329,10 +363,11 @@ class Tracer:
                 continue
             for ep in endpoints:
                 walk = self._endpoint(ep, up, tcp, zone, hops, seen, depth)
+                if not legs and not walks and len(listed) == 1 and len(endpoints) == 1:
+                    return walk  # the common case: one upstream, one Service
                 legs.extend(walk.legs)
-                visited |= walk.visited
-                reach = max(reach, walk.reach)
-        return _Walk(tuple(legs), frozenset(visited), reach)
+                walks.append(walk)
+        return _Walk(tuple(legs), _visited(walks), max((w.reach for w in walks), default=0))
 
     def _consul_hop(self, c: ConsulDns) -> str:
         return (f"{c.ip} is {c.cluster}'s Consul DNS (Service consul-dns, ClusterIP pinned by dns.clusterIP in "
@@ -347,34 +382,42 @@ class Tracer:
                         f"which is reachable only inside {ep.cluster}", server.path, server.cluster)
         return Stop(f"is forwarded to {ip} which is no cluster's DNS endpoint", server.path, server.cluster)
 
+    def _port(self, ep: Endpoint, number: int, protocol: str) -> ServicePort | None:
+        key = (id(ep), number, protocol)
+        if key not in self._ports:
+            self._ports[key] = ep.port(number, protocol)
+        return self._ports[key]
+
+    def _behind(self, ep: Endpoint) -> tuple[str, tuple[DnsServer, ...]]:
+        """The hop text for a Service and the DNS servers it selects."""
+        hit = self._chosen.get(id(ep))
+        if hit is None:
+            if ep.kind == "ClusterIP":
+                text = f"{ep.ip} is the ClusterIP of {ep.cluster}'s Service {ep.namespace}/{ep.name} (in-cluster only)"
+            else:
+                lb = "internal LB" if ep.internal else "LB not marked internal"
+                text = f"{ep.ip} is {ep.cluster}'s DNS endpoint (Service {ep.namespace}/{ep.name}, {lb})"
+            selector = dict(ep.selector)
+            chosen = tuple(s for s in self.dns[ep.cluster].servers if s.selected_by(ep.namespace, selector))
+            hit = self._chosen[id(ep)] = (text, chosen)
+        return hit
+
     def _endpoint(self, ep: Endpoint, up: Upstream, tcp: bool, zone: str, hops: tuple[str, ...],
                   seen: Seen, depth: int) -> _Walk:
         protocol = "TCP" if tcp else "UDP"
-        if ep.kind == "ClusterIP":
-            text = f"{ep.ip} is the ClusterIP of {ep.cluster}'s Service {ep.namespace}/{ep.name} (in-cluster only)"
-        else:
-            lb = "internal LB" if ep.internal else "LB not marked internal"
-            text = f"{ep.ip} is {ep.cluster}'s DNS endpoint (Service {ep.namespace}/{ep.name}, {lb})"
+        text, chosen = self._behind(ep)
         hops = hops + (text,)
-        port = ep.port(up.port, protocol)
+        port = self._port(ep, up.port, protocol)
         if port is None:
             return _Walk((Leg(hops, Stop(f"is sent to {ep.ip} port {up.port}/{protocol}, but Service {ep.namespace}/"
                                          f"{ep.name} in {ep.cluster} has no {protocol} port {up.port}", ep.path)),),
                          frozenset(), 0)
-        selector = dict(ep.selector)
-        chosen = [s for s in self.dns[ep.cluster].servers if s.selected_by(ep.namespace, selector)]
         if not chosen:
             shown = ",".join(f"{k}={v}" for k, v in ep.selector) or "none"
             what = f"DNS endpoint {ep.ip}" if ep.kind != "ClusterIP" else f"DNS Service at ClusterIP {ep.ip}"
             return _Walk((Leg(hops, Stop(f"reaches {ep.cluster}'s {what}, but Service {ep.namespace}/{ep.name} "
                                          f"selects no DNS pods (selector {shown} in namespace {ep.namespace})", ep.path)),),
                          frozenset(), 0)
-        legs: list[Leg] = []
-        visited: set[tuple[str, str]] = set()
-        reach = 0
-        for server in chosen:
-            walk = self._at(server, zone, port.target, seen, depth + len(hops))
-            legs.extend(Leg(hops + leg.hops, leg.end) for leg in walk.legs)
-            visited |= walk.visited
-            reach = max(reach, len(hops) + walk.reach)
-        return _Walk(tuple(legs), frozenset(visited), reach)
+        walks = [self._at(server, zone, port.target, seen, depth + len(hops)) for server in chosen]
+        legs = tuple(Leg((hops, leg.hops), leg.end) for walk in walks for leg in walk.legs)
+        return _Walk(legs, _visited(walks), len(hops) + max(w.reach for w in walks))
