@@ -20,8 +20,9 @@ from generator.dnsproof.rendered import DnsServer
 @dataclass(frozen=True)
 class ApiSource:
     url: str | None  # None: the in-cluster API server (or it could not be read: see problem)
-    how: str  # e.g. "kubeconfig /etc/coredns/kubeconfigs/b/kubeconfig (ConfigMap fleet-dns/x key b)"
+    how: str  # e.g. "kubeconfig /etc/coredns/kubeconfigs/b/kubeconfig from ConfigMap fleet-dns/x key b"
     problem: str | None = None
+    file: str | None = None  # output-relative file of the kubeconfig's ConfigMap
 
 
 def _entry(items: Any, name: str, field: str) -> dict[str, Any] | None:
@@ -69,5 +70,5 @@ def api_source(server: DnsServer, plugin: Directive) -> ApiSource:
         return ApiSource(None, how, f"kubeconfig {path} comes from {mounted.source}, {what}")
     url, problem = _from_kubeconfig(mounted.text, context)
     if problem is not None:
-        return ApiSource(None, how, f"kubeconfig {path} ({mounted.file}) cannot be read: {problem}")
-    return ApiSource(url, how)
+        return ApiSource(None, how, f"kubeconfig {path} ({mounted.file}) cannot be read: {problem}", mounted.file)
+    return ApiSource(url, how, None, mounted.file)

@@ -90,7 +90,7 @@ class Verdicts:
                 if found is None:
                     want = f" ({owner}'s is {self.api_servers[owner]})" if owner in self.api_servers else ""
                     return False, (f"is answered by {plugin.name} {' '.join(end.zones)} ({label}) in {path}, which reads "
-                                   f"{source.url}, no cluster's API server{want}"), path
+                                   f"{source.url} through {source.how}, no cluster's API server{want}"), source.file or path
                 answered_by = found
         if plugin is not None and self.naming.scheme(name) == MCS:
             return self._mcs(end, name, rel, owner)
@@ -99,7 +99,7 @@ class Verdicts:
                 want = f" ({self.api_servers[owner]})" if owner in self.api_servers else ""
                 return False, (f"is answered by {plugin.name if plugin else 'kube-dns'} {' '.join(end.zones)} ({label}) "
                                f"in {path}, which reads {answered_by}'s API server {source.url} through {source.how}, "
-                               f"not {owner}'s{want}"), path
+                               f"not {owner}'s{want}"), source.file or path
             what = f"{plugin.name} plugin ({label})" if plugin else "kube-dns"
             return False, (f"is answered by {answered_by}'s own {what} in {path}, "
                            f"which knows {answered_by}'s pods, not {owner}'s"), path
