@@ -45,9 +45,11 @@ def token(text: str, line: int, column: int, quoted: bool = False) -> Token:
     return Token(text, line, column, quoted, "" if quoted or text not in ("{", "}") else text)
 
 
-@dataclass(frozen=True)
-class Directive:
-    """A plugin line (or a line inside a plugin's block): name, arguments, nested lines."""
+class Directive(NamedTuple):
+    """A plugin line (or a line inside a plugin's block): name, arguments, nested lines.
+
+    Directive, ServerKey and ServerBlock are named tuples (immutable, like frozen dataclasses, but
+    about three times cheaper to build): a 1,000-cluster fleet's Corefiles hold 200,000 of them."""
 
     name: str
     args: tuple[str, ...]
@@ -59,8 +61,7 @@ class Directive:
         return tuple(d for d in self.block if d.name == name)
 
 
-@dataclass(frozen=True)
-class ServerKey:
+class ServerKey(NamedTuple):
     scheme: str
     zone: str  # lower case, no trailing dot; "." is the root
     port: int
@@ -70,8 +71,7 @@ class ServerKey:
         return self.text
 
 
-@dataclass(frozen=True)
-class ServerBlock:
+class ServerBlock(NamedTuple):
     keys: tuple[ServerKey, ...]
     directives: tuple[Directive, ...]
     source: str

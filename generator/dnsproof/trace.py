@@ -95,22 +95,6 @@ def _stop(failure: str, path: str | None, hint_from: str | None = None) -> _Walk
     return _Walk((Leg((), Stop(failure, path, hint_from)),), frozenset(), 0)
 
 
-def _zones_of(server: DnsServer) -> Iterator[str]:
-    """Every zone a server's configuration tests names against (the walk depends on nothing else)."""
-    yield normalize_zone(server.cluster_domain)
-    for zone, _ in server.stubs:
-        yield zone
-    for block in server.corefile.blocks if server.corefile else ():
-        for key in block.keys:
-            yield key.zone
-        for d in block.directives:
-            if d.name in ANSWERING_PLUGINS or d.name == "forward":
-                yield from (normalize_zone(a) for a in (d.args[:1] if d.name == "forward" else d.args))
-                for sub in d.block:
-                    if sub.name in ("except", "multicluster"):
-                        yield from (normalize_zone(a) for a in sub.args)
-
-
 class Tracer:
     """Traces names over the rendered DNS of a fleet."""
 
@@ -121,6 +105,15 @@ class Tracer:
         self.out_dir = out_dir.rstrip("/")
         self.consul = consul or {}
         self.verdicts = Verdicts(dns, naming, api_servers, self.consul)
+        self._index: dict[int, dict[tuple[int, str], tuple[ServerBlock, ServerKey]]] = {}
+        self._stubs: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._memo: dict[tuple[int, str, int], _Walk] = {}
+        self._upstream: dict[str, Upstream] = {}
+        self._busy: set[tuple[int, str, int]] = set()
+        self._plans: dict[int, _Plan] = {}
+        self._ports: dict[tuple[int, int, str], ServicePort | None] = {}
+        self._chosen: dict[int, tuple[str, tuple[DnsServer, ...]]] = {}
+        self._finished: dict[tuple[int, str | None, str, tuple[object, ...]], Verdict] = {}
         self.by_ip: dict[str, list[Endpoint]] = {}
         self.cluster_ips: dict[tuple[str, str], list[Endpoint]] = {}
         self.cluster_ip_owners: dict[str, list[Endpoint]] = {}
@@ -134,21 +127,28 @@ class Tracer:
                 self.cluster_ips.setdefault((ep.cluster, ep.ip), []).append(ep)
                 self.cluster_ip_owners.setdefault(ep.ip, []).append(ep)
             for server in cluster.servers:
-                zones.update(_zones_of(server))
+                zones.update(self._zones_of(server))
         for name, releases in self.consul.items():
             for c in releases:
                 self.consul_at.setdefault((name, c.ip), c)
                 zones.add(c.domain)
         self.zones = frozenset(zones)
-        self._index: dict[int, dict[tuple[int, str], tuple[ServerBlock, ServerKey]]] = {}
-        self._stubs: dict[int, dict[str, tuple[str, ...]]] = {}
-        self._memo: dict[tuple[int, str, int], _Walk] = {}
-        self._upstream: dict[str, Upstream] = {}
-        self._busy: set[tuple[int, str, int]] = set()
-        self._plans: dict[int, _Plan] = {}
-        self._ports: dict[tuple[int, int, str], ServicePort | None] = {}
-        self._chosen: dict[int, tuple[str, tuple[DnsServer, ...]]] = {}
-        self._finished: dict[tuple[int, str | None, str, tuple[object, ...]], Verdict] = {}
+
+    def _zones_of(self, server: DnsServer) -> Iterator[str]:
+        """Every zone a server's configuration tests names against (the walk depends on nothing else)."""
+        yield normalize_zone(server.cluster_domain)
+        for zone, _ in server.stubs:
+            yield zone
+        for block in server.corefile.blocks if server.corefile else ():
+            for key in block.keys:
+                yield key.zone
+            plan = self._plan(block)
+            for plugin, zones in plan.answering:
+                yield from zones
+                yield from (normalize_zone(a) for d in plugin.block if d.name == "multicluster" for a in d.args)
+            for _, from_zone, excepted, _ in plan.forwards:
+                yield from_zone
+                yield from excepted
 
     # -- public -------------------------------------------------------------
     def owner_of(self, name: str) -> str | None:
