@@ -52,9 +52,11 @@ def consul_dns(files: dict[str, Any], api_servers: dict[str, str]) -> dict[str, 
         if not path.startswith("hub/") or not isinstance(obj, dict):
             continue
         hit = _release(obj, api_servers)
-        if hit is None or hit[0] is None:
+        if hit is None:
             continue
         cluster, values = hit
+        if cluster is None:
+            continue
         dns = values.get("dns") or {}
         if dns.get("enabled") is not True or not dns.get("clusterIP"):
             continue

@@ -130,8 +130,8 @@ _WORD = re.compile(r"[^ \t\r]+")
 def tokenize(text: str, source: str = "Corefile") -> list[Token]:
     if '"' not in text:  # no quoted strings: every token ends on its own line
         out: list[Token] = []
-        for number, line in enumerate(text.split("\n"), 1):
-            for m in _WORD.finditer(line):
+        for number, row in enumerate(text.split("\n"), 1):
+            for m in _WORD.finditer(row):
                 word = m.group()
                 if word[0] == "#":
                     break
