@@ -88,3 +88,18 @@ def test_keys_and_zone_matching() -> None:
     assert in_zone("a.b.example.org", "example.org")
     assert not in_zone("a.badexample.org", "example.org")
     assert in_zone("anything", ".")
+
+
+def test_plain_fast_path_reads_like_the_general_parser() -> None:
+    from generator.dnsproof.corefile import _Parser, _plain_blocks, tokenize
+
+    text = (
+        "# fleet\n.:53 {\n    errors # trailing comment\n    kubernetes cluster.local in-addr.arpa {\n"
+        "        pods insecure\n        fallthrough in-addr.arpa\n    }\n    forward . /etc/resolv.conf\n}\n"
+        "a.local:53 b.local:5353 {\n    forward . 10.0.0.1 10.0.0.2 {\n        except x.a.local\n    }\n}\n"
+    )
+    plain = _plain_blocks(text, "Corefile")
+    assert plain is not None
+    assert plain == _Parser(tokenize(text, "Corefile"), "Corefile", {}, None, 0).server_blocks()
+    for other in ('x:53 {\n    a "q"\n}\n', "x:53\n{\n}\n", "x:53 {\n    a } b\n}\n", "import foo\n", "x:53 {\n"):
+        assert _plain_blocks(other, "Corefile") is None

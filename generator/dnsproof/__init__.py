@@ -4,13 +4,22 @@
 every cluster of the owning cluster's group(s), hop by hop, through the DNS
 configuration that was rendered, and reports each broken route once.
 ``tracer(fleet, files, out_dir).explain(cluster, name)`` gives the hops for one name.
+Every discovery option is covered: forward (fleet zones to DNS endpoints),
+kubernetai (a fleet CoreDNS at a pinned ClusterIP reading peer API servers), mcs
+(clusterset.local to a CoreDNS with ``multicluster``) and consul (``consul`` to
+Consul DNS's pinned ClusterIP); see docs/dns-proof.md for what each proves.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import gc
+from contextlib import contextmanager
+from typing import Any, Iterator
 
+from generator import discovery
 from generator.diagnostics import Finding, Location, error
+from generator.dnsproof.consul import consul_dns
+from generator.dnsproof.names import naming
 from generator.dnsproof.rendered import fleet_dns
 from generator.dnsproof.trace import Explanation, Route, Tracer
 from generator.model import Fleet
@@ -23,32 +32,70 @@ __all__ = ["RULE", "Explanation", "Route", "Tracer", "prove", "tracer"]
 
 def tracer(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> Tracer:
     names = tuple(fleet.by_name)
-    return Tracer(fleet_dns(names, files), {c.name: c.zone for c in fleet.by_name.values()}, out_dir)
+    api = {c.name: c.api_server for c in fleet.by_name.values()}
+    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir)
+
+
+def _lookups(fleet: Fleet, t: Tracer) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(seed name, owner, askers) in report order: workload, seed, then the owner and its peers."""
+    for workload in fleet.workloads:
+        if not discovery.seeds_depend_on_viewer(fleet):
+            for name in seeds(fleet, workload):
+                owner = t.owner_of(name)
+                if owner is not None:
+                    yield name, owner, (owner, *fleet.peers.get(owner, ()))
+            continue
+        # Consul peering: each asker names a peer's service its own way (<svc>.service.<peer>.peer.consul).
+        seen_by: dict[str, list[str]] = {}
+        placed = [c for c, replicas in workload.placement if replicas > 0 and fleet.cluster(c) is not None]
+        for index, owner in enumerate(placed):
+            for asker in (owner, *fleet.peers.get(owner, ())):
+                if asker not in seen_by:
+                    seen_by[asker] = seeds(fleet, workload, fleet.by_name[asker])
+                yield seen_by[asker][index], owner, (asker,)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The proof allocates a few hundred thousand small acyclic tuples and keeps most of them (the
+    memo); the cyclic collector would rescan them over and over (half the run time at 1,000
+    clusters). Reference counting still frees everything; the collector is restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def prove(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> list[Finding]:
+    with _no_cycle_collection():
+        return _prove(fleet, files, out_dir)
+
+
+def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
     t = tracer(fleet, files, out_dir)
-    broken: dict[tuple[str, str, str | None], list[tuple[str, str | None]]] = {}
-    for workload in fleet.workloads:
-        for name in seeds(fleet, workload):
-            owner = t.owner_of(name)
-            if owner is None:
-                continue
-            for asker in (owner, *fleet.peers.get(owner, ())):
-                for route in t.explain(asker, name).routes:
-                    if not route.resolved:
-                        names = broken.setdefault((asker, route.failure or "does not resolve", route.path), [])
-                        if (name, owner) not in names:
-                            names.append((name, owner))
+    broken: dict[tuple[str, str, str | None], dict[tuple[str, str], None]] = {}
+    # Names of one class and owner break the same way from every asker: trace each class once.
+    per_class: dict[tuple[object, ...], list[tuple[str, tuple[tuple[str, str | None], ...]]]] = {}
+    for name, owner, askers in _lookups(fleet, t):
+        cls = t.name_class(name)
+        key = (owner, askers, cls)
+        results = per_class.get(key)
+        if results is None:
+            results = per_class[key] = [(a, f) for a in askers if (f := t.failures(a, name, owner, cls))]
+        for asker, failures in results:
+            for failure, path in failures:
+                broken.setdefault((asker, failure, path), {}).setdefault((name, owner))
     findings = []
-    for (asker, failure, path), names in broken.items():
+    for (asker, failure, path), found in broken.items():
+        names = list(found)
         more = f" (and {len(names) - 1} more seed names)" if len(names) > 1 else ""
         where = Location(f"{t.out_dir}/{path}", 1, 1) if path else fleet.source.locate(fleet.by_name[asker].pointer)
         owners = tuple(dict.fromkeys(o for _, o in names if o and o != asker))
         findings.append(error(RULE, f"from {asker}, {names[0][0]} {failure}{more}", where, (asker, *owners)))
     return findings
-
-
 def format_explanation(ex: Explanation) -> str:
     """The hops of every route, numbered, then the verdict (``resolves: yes|no``)."""
     lines = [f"{ex.asker} asks {ex.name}"]

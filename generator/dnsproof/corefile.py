@@ -11,8 +11,9 @@ are ConfigMap keys). ``{$ENV}`` placeholders are kept as written.
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 MAX_IMPORT_DEPTH = 10
 SCHEME_PORTS = {"dns": 53, "tls": 853, "https": 443, "grpc": 443, "quic": 853}
@@ -30,21 +31,25 @@ class CorefileError(Exception):
         self.column = column
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token and where it starts. A named tuple, not a dataclass: a fleet's Corefiles hold millions."""
+
     text: str
     line: int
     column: int
     quoted: bool = False
-
-    @property
-    def brace(self) -> str:
-        return "" if self.quoted else self.text if self.text in ("{", "}") else ""
+    brace: str = ""  # "{" or "}" when the token is an unquoted brace (use ``token()``)
 
 
-@dataclass(frozen=True)
-class Directive:
-    """A plugin line (or a line inside a plugin's block): name, arguments, nested lines."""
+def token(text: str, line: int, column: int, quoted: bool = False) -> Token:
+    return Token(text, line, column, quoted, "" if quoted or text not in ("{", "}") else text)
+
+
+class Directive(NamedTuple):
+    """A plugin line (or a line inside a plugin's block): name, arguments, nested lines.
+
+    Directive, ServerKey and ServerBlock are named tuples (immutable, like frozen dataclasses, but
+    about three times cheaper to build): a 1,000-cluster fleet's Corefiles hold 200,000 of them."""
 
     name: str
     args: tuple[str, ...]
@@ -56,8 +61,7 @@ class Directive:
         return tuple(d for d in self.block if d.name == name)
 
 
-@dataclass(frozen=True)
-class ServerKey:
+class ServerKey(NamedTuple):
     scheme: str
     zone: str  # lower case, no trailing dot; "." is the root
     port: int
@@ -67,8 +71,7 @@ class ServerKey:
         return self.text
 
 
-@dataclass(frozen=True)
-class ServerBlock:
+class ServerBlock(NamedTuple):
     keys: tuple[ServerKey, ...]
     directives: tuple[Directive, ...]
     source: str
@@ -121,7 +124,19 @@ def parse_key(text: str, source: str = "Corefile", line: int = 0) -> ServerKey:
     return ServerKey(scheme, normalize_zone(host), port, text)
 
 
+_WORD = re.compile(r"[^ \t\r]+")
+
+
 def tokenize(text: str, source: str = "Corefile") -> list[Token]:
+    if '"' not in text:  # no quoted strings: every token ends on its own line
+        out: list[Token] = []
+        for number, row in enumerate(text.split("\n"), 1):
+            for m in _WORD.finditer(row):
+                word = m.group()
+                if word[0] == "#":
+                    break
+                out.append(Token(word, number, m.start() + 1, False, word if word in ("{", "}") else ""))
+        return out
     tokens: list[Token] = []
     i, line, col, n = 0, 1, 1, len(text)
     while i < n:
@@ -155,12 +170,12 @@ def tokenize(text: str, source: str = "Corefile") -> list[Token]:
                     line, col = line + 1, 0
                 buf.append(c)
                 i, col = i + 1, col + 1
-            tokens.append(Token("".join(buf), start_line, start_col, quoted=True))
+            tokens.append(token("".join(buf), start_line, start_col, quoted=True))
             continue
         j = i
         while j < n and text[j] not in " \t\r\n":
             j += 1
-        tokens.append(Token(text[i:j], start_line, start_col))
+        tokens.append(token(text[i:j], start_line, start_col))
         col += j - i
         i = j
     return tokens
@@ -176,7 +191,7 @@ class _Parser:
         self.depth = depth
 
     def _error(self, message: str, tok: Token | None = None) -> CorefileError:
-        tok = tok or (self.tokens[self.pos] if self.pos < len(self.tokens) else (self.tokens[-1] if self.tokens else Token("", 1, 1)))
+        tok = tok or (self.tokens[self.pos] if self.pos < len(self.tokens) else (self.tokens[-1] if self.tokens else token("", 1, 1)))
         return CorefileError(message, self.source, tok.line, tok.column)
 
     def _line(self) -> list[Token]:
@@ -203,6 +218,10 @@ class _Parser:
             if not tok.quoted and tok.text == "import":
                 line = self._line()
                 for source, text in self._imports(line):
+                    plain = _plain_blocks(text, source)
+                    if plain is not None:
+                        blocks.extend(plain)
+                        continue
                     sub = _Parser(tokenize(text, source), source, self.snippets, self.importer, self.depth + 1)
                     blocks.extend(sub.server_blocks())
                 continue
@@ -278,7 +297,7 @@ class _Parser:
         out: list[Directive] = []
         for source, text in self._imports(line):
             sub = _Parser(tokenize(text, source), source, self.snippets, self.importer, self.depth + 1)
-            out.extend(sub._directives(Token("import", line[0].line, line[0].column), closing=False))
+            out.extend(sub._directives(token("import", line[0].line, line[0].column), closing=False))
         return out
 
     def _imports(self, line: list[Token]) -> list[tuple[str, str]]:
@@ -304,8 +323,58 @@ def _detokenize(tokens: list[Token]) -> str:
     return "\n".join(" ".join(lines.get(k, [])) for k in range(1, last + 1)) + "\n"
 
 
+def _plain_blocks(text: str, source: str) -> list[ServerBlock] | None:
+    """The common case, line by line without tokens: no quotes, snippets or imports, every block
+    opened by a ``{`` ending its line and closed by a ``}`` alone on its line. None for anything
+    else (the general parser then reads it and reports any error); the result is the same."""
+    if '"' in text or "import" in text:
+        return None
+    blocks: list[ServerBlock] = []
+    stack: list[tuple[str, tuple[str, ...], int, list[Directive]]] = []  # open directives, innermost last
+    keys: tuple[ServerKey, ...] = ()
+    top: list[Directive] = []
+    key_line = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        words = _WORD.findall(line)
+        for i, word in enumerate(words):
+            if word[0] == "#":
+                del words[i:]
+                break
+        if not words:
+            continue
+        last = words[-1]
+        if not keys:  # outside any server block: `key [key...] {`
+            if last != "{" or len(words) < 2 or any(w in ("{", "}") or w[0] == "(" or w.endswith(",") for w in words[:-1]):
+                return None
+            keys = tuple(parse_key(part, source, number) for w in words[:-1] for part in w.split(",") if part)
+            key_line, top = number, []
+            continue
+        if last == "}":
+            if len(words) != 1:
+                return None
+            if not stack:
+                blocks.append(ServerBlock(keys, tuple(top), source, key_line))
+                keys = ()
+                continue
+            name, args, at, children = stack.pop()
+            (stack[-1][3] if stack else top).append(Directive(name, args, tuple(children), source, at))
+            continue
+        opens = last == "{"
+        body = words[:-1] if opens else words
+        if not body or any(w in ("{", "}") for w in body):
+            return None
+        if opens:
+            stack.append((body[0].lower(), tuple(body[1:]), number, []))
+        else:
+            (stack[-1][3] if stack else top).append(Directive(body[0].lower(), tuple(body[1:]), (), source, number))
+    return blocks if not keys else None
+
+
 def parse(text: str, source: str = "Corefile", importer: Importer | None = None) -> Corefile:
     """Parse a Corefile. Raises CorefileError with the source, line and column of the problem."""
+    plain = _plain_blocks(text, source)
+    if plain is not None:
+        return Corefile(tuple(plain))
     parser = _Parser(tokenize(text, source), source, {}, importer, 0)
     return Corefile(tuple(parser.server_blocks()))
 

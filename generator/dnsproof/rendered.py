@@ -55,6 +55,16 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
 
 @dataclass(frozen=True)
+class Mounted:
+    """A file inside a DNS container, from a rendered ConfigMap key (``text``) or a Secret (by name only)."""
+
+    path: str  # absolute path in the container
+    source: str  # e.g. "ConfigMap fleet-dns/fleet-dns-kubeconfigs key gcp" or "Secret fleet-dns/kubernetai-gcp key token"
+    file: str | None  # output-relative file of the ConfigMap; None for Secrets
+    text: str | None  # None for Secrets and ConfigMaps that are not rendered
+
+
+@dataclass(frozen=True)
 class DnsServer:
     """A set of pods answering DNS in one cluster, and the configuration they run."""
 
@@ -68,6 +78,10 @@ class DnsServer:
     stubs: tuple[tuple[str, tuple[str, ...]], ...] = ()
     cluster_domain: str = "cluster.local"
     problem: str | None = None  # why the configuration cannot be read
+    mounts: tuple[Mounted, ...] = ()  # files the DNS container reads besides its Corefile
+
+    def mounted(self, path: str) -> Mounted | None:
+        return next((m for m in self.mounts if m.path == path), None)
 
     def selected_by(self, namespace: str, selector: dict[str, str]) -> bool:
         labels = dict(self.labels)
@@ -83,7 +97,8 @@ class ServicePort:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A LoadBalancer Service in front of DNS pods, at a fixed IP."""
+    """A Service in front of DNS pods at a fixed IP: a LoadBalancer (the fleet-wide DNS endpoint) or a
+    pinned ClusterIP (reachable only from inside its own cluster)."""
 
     cluster: str
     ip: str
@@ -93,6 +108,7 @@ class Endpoint:
     selector: tuple[tuple[str, str], ...]
     ports: tuple[ServicePort, ...]
     internal: bool
+    kind: str = "LoadBalancer"  # LoadBalancer | ClusterIP
 
     def port(self, number: int, protocol: str) -> ServicePort | None:
         return next((p for p in self.ports if p.port == number and p.protocol == protocol), None)
@@ -104,6 +120,9 @@ class ClusterDns:
     resolver: DnsServer  # what the cluster's pods ask (the kube-dns Service's pods)
     servers: tuple[DnsServer, ...]  # every DNS pod set, the resolver first
     endpoints: tuple[Endpoint, ...]
+    cluster_ips: tuple[Endpoint, ...] = ()  # Services with a pinned ClusterIP (discovery DNS servers)
+    exports: frozenset[tuple[str, str]] = frozenset()  # ServiceExports (namespace, name), for mcs
+    properties: tuple[tuple[str, str], ...] = ()  # ClusterProperty name -> value (about.k8s.io)
 
 
 def _meta(obj: dict[str, Any]) -> tuple[str, str, str]:
@@ -182,12 +201,13 @@ def _rendered_servers(name: str, objs: dict[str, dict[str, Any]]) -> list[DnsSer
             if "coredns" not in str(container.get("image", "")):
                 continue
             conf, problem = _mounted_corefile(name, objs, namespace, pod, container)
+            mounts = _mounts(objs, namespace, pod, container)
             if conf is None:
-                out.append(DnsServer(title=title, path=path, problem=problem, **base))  # type: ignore[arg-type]
+                out.append(DnsServer(title=title, path=path, problem=problem, mounts=mounts, **base))  # type: ignore[arg-type]
             else:
                 cm_path, text = conf
                 parsed, problem = _parse(text, cm_path)
-                out.append(DnsServer(title=title, path=cm_path, corefile=parsed, problem=problem, **base))  # type: ignore[arg-type]
+                out.append(DnsServer(title=title, path=cm_path, corefile=parsed, problem=problem, mounts=mounts, **base))  # type: ignore[arg-type]
             break
     return out
 
@@ -218,6 +238,30 @@ def _mounted_corefile(
     return None, f"its config file {conf} is not mounted from a rendered ConfigMap"
 
 
+def _mounts(objs: dict[str, dict[str, Any]], namespace: str, pod: dict[str, Any], container: dict[str, Any]) -> tuple[Mounted, ...]:
+    """Every file the container sees from ConfigMap, Secret and projected volumes (Secrets by name only)."""
+    volumes = {v.get("name"): v for v in pod.get("volumes") or []}
+    out: list[Mounted] = []
+    for mount in container.get("volumeMounts") or []:
+        volume = volumes.get(mount.get("name")) or {}
+        base = str(mount.get("mountPath", "")).rstrip("/")
+        sources = [volume] if "projected" not in volume else list((volume["projected"] or {}).get("sources") or [])
+        for source in sources:
+            for kind, ref_key in (("configMap", "name"), ("secret", "secretName" if source is volume else "name")):
+                ref = source.get(kind)
+                if not isinstance(ref, dict):
+                    continue
+                ref_name = str(ref.get(ref_key, ""))
+                hit = _find(objs, "ConfigMap", namespace, ref_name) if kind == "configMap" else None
+                data = _data(hit[1]) if hit else {}
+                items = [(str(i.get("key")), str(i.get("path"))) for i in ref.get("items") or []] or [(k, k) for k in sorted(data)]
+                for key, rel in items:
+                    what = "ConfigMap" if kind == "configMap" else "Secret"
+                    out.append(Mounted(f"{base}/{rel}", f"{what} {namespace}/{ref_name} key {key}",
+                                       hit[0] if hit else None, data.get(key) if kind == "configMap" else None))
+    return tuple(out)
+
+
 def _endpoints(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
     out = []
     for path in sorted(objs):
@@ -226,11 +270,7 @@ def _endpoints(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
         spec = obj.get("spec") or {}
         if kind != "Service" or spec.get("type") != "LoadBalancer":
             continue
-        ports = tuple(
-            ServicePort(int(p.get("port", 0)), str(p.get("protocol", "TCP")),
-                        int(p["targetPort"]) if isinstance(p.get("targetPort"), int) else int(p.get("port", 0)))
-            for p in spec.get("ports") or []
-        )
+        ports = _ports(spec)
         if not any(p.port == 53 for p in ports):
             continue
         annotations = {str(k): str(v) for k, v in ((obj.get("metadata") or {}).get("annotations") or {}).items()}
@@ -244,10 +284,43 @@ def _endpoints(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
     return out
 
 
+def _ports(spec: dict[str, Any]) -> tuple[ServicePort, ...]:
+    return tuple(
+        ServicePort(int(p.get("port", 0)), str(p.get("protocol", "TCP")),
+                    int(p["targetPort"]) if isinstance(p.get("targetPort"), int) else int(p.get("port", 0)))
+        for p in spec.get("ports") or []
+    )
+
+
+def _cluster_ips(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
+    """Services at a pinned ClusterIP (``spec.clusterIP``, not ``None``): reachable only inside this cluster."""
+    out = []
+    for path in sorted(objs):
+        obj = objs[path]
+        kind, namespace, svc_name = _meta(obj)
+        spec = obj.get("spec") or {}
+        ip = str(spec.get("clusterIP") or "")
+        if kind != "Service" or not ip or ip == "None" or spec.get("type", "ClusterIP") != "ClusterIP":
+            continue
+        selector = tuple(sorted((str(k), str(v)) for k, v in (spec.get("selector") or {}).items()))
+        out.append(Endpoint(name, ip, path, namespace, svc_name, selector, _ports(spec), True, "ClusterIP"))
+    return out
+
+
+def _exports(objs: dict[str, dict[str, Any]]) -> frozenset[tuple[str, str]]:
+    return frozenset((ns, n) for kind, ns, n in map(_meta, objs.values()) if kind == "ServiceExport")
+
+
+def _properties(objs: dict[str, dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((_meta(o)[2], str((o.get("spec") or {}).get("value", "")))
+                        for o in objs.values() if _meta(o)[0] == "ClusterProperty"))
+
+
 def cluster_dns(name: str, objs: dict[str, dict[str, Any]]) -> ClusterDns:
     """``objs``: the cluster's rendered objects (output-relative path -> object)."""
     resolver = _provider_server(name, objs)
-    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs)), tuple(_endpoints(name, objs)))
+    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs)), tuple(_endpoints(name, objs)),
+                      tuple(_cluster_ips(name, objs)), _exports(objs), _properties(objs))
 
 
 def fleet_dns(clusters: list[str] | tuple[str, ...], files: dict[str, Any]) -> dict[str, ClusterDns]:
