@@ -14,7 +14,10 @@ from generator import dnsproof, pipeline, write
 from generator.diagnostics import Finding, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
+from generator.freshness import inputs_digest, remember_inputs
+from generator.manifests import shipped_crd_schemas
 from generator.model import build
+from generator.render import DEFAULT_ENGINE, default_blueprints
 from generator.policy.output import policy_findings
 from generator.report import FORMATTERS
 from generator.validate import validate_document
@@ -49,6 +52,16 @@ def render(
         stderr.write("render refused: fix the errors above; nothing was written\n")
         return 1
     fleet = loaded.fleet
+    inputs = inputs_digest(
+        fleet_path, blueprints or default_blueprints(), (shipped_crd_schemas(), *crd_schemas),
+        engine or os.environ.get("FLEETGEN_JSONNET") or DEFAULT_ENGINE,
+    )
+    fresh = write.up_to_date(out_dir, inputs)
+    if fresh is not None:
+        if loaded.findings:
+            _emit(loaded.findings, "text", stderr)
+        stdout.write(f"{out_dir}/ is up to date ({fresh} files, {len(fleet.clusters)} clusters); nothing rendered\n")
+        return 0
     output = pipeline.render_output(fleet, blueprints, out_dir.as_posix(), crd_schemas, engine)
     findings = list(loaded.findings) + list(output.findings)
     if _exit_code(findings):
@@ -73,6 +86,7 @@ def render(
         stdout.write(f"{out_dir}/ is up to date ({len(contents)} files, {clusters} clusters)\n")
         return 0
     write.apply(out_dir, contents, plan)
+    remember_inputs(out_dir, inputs)
     stdout.write(
         f"rendered {len(contents)} files for {clusters} clusters into {out_dir}/: "
         f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed, "

@@ -20,6 +20,12 @@ class Run:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own render cache (never the user's ~/.cache)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def fleetgen(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     """Run the real command line in-process; returns exit code and captured output."""

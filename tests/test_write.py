@@ -18,10 +18,33 @@ def test_render_twice_same_bytes_and_untouched_mtimes(example: Path, tmp_path: P
         os.utime(out / p, ns=(1_000_000_000, 1_000_000_000))
     run = fleetgen("render", str(example), "-o", str(out))
     assert run.code == 0
-    assert f"0 added, 0 changed, 0 removed, {len(first) - 1} unchanged" in run.out
+    assert run.out == f"{out}/ is up to date ({len(first) - 1} files, 2 clusters); nothing rendered\n"
     assert tree(out) == first
     assert all((out / p).stat().st_mtime_ns == 1_000_000_000 for p in first), "a no-op render rewrote files"
     assert stamps  # sanity: there was output
+
+
+def test_no_op_render_without_the_cache_rewrites_nothing(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    assert fleetgen("render", str(example), "-o", str(out)).code == 0
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh-clone-cache"))
+    first = tree(out)
+    for p in first:
+        os.utime(out / p, ns=(1_000_000_000, 1_000_000_000))
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert f"0 added, 0 changed, 0 removed, {len(first) - 1} unchanged" in run.out
+    assert all((out / p).stat().st_mtime_ns == 1_000_000_000 for p in first), "a no-op render rewrote files"
+
+
+def test_a_hand_edited_output_file_defeats_the_shortcut_and_is_restored(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    assert fleetgen("render", str(example), "-o", str(out)).code == 0
+    seeds = out / "clusters" / "aws-euwest1" / "workloads" / "db" / "cassandra" / "configmap-seeds.yaml"
+    original = seeds.read_bytes()
+    seeds.write_bytes(original.replace(b"cassandra-1", b"cassandra-9"))
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert "0 added, 1 changed, 0 removed" in run.out
+    assert seeds.read_bytes() == original
 
 
 def test_output_matches_the_committed_example(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
