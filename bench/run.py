@@ -8,7 +8,7 @@ subprocess times, as the median of several runs:
   checks   every built-in check
   render   Jsonnet blueprints + Kubernetes/CRD schema validation + serialization
   write    writing the output tree into an empty directory
-  noop     a full re-render whose output is unchanged (nothing is written; mtimes checked)
+  noop     `fleetgen render` again with nothing changed (load + digest + hash check; mtimes checked)
   check    `fleetgen check` end to end (load, checks, render, policies, DNS proof)
 
 and the subprocess's peak memory. Then, on the same output, the alternatives:
@@ -92,16 +92,12 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
             write.apply(target, output.contents, write.plan(target, output.contents))
 
         out["write"], _ = median_time(write_fresh, runs)
+        sink = io.StringIO()
+        # `fleetgen render` twice: the first populates the render cache, the second is the no-op
+        commands.render(fleet_path, target, stdout=sink, stderr=sink)
         stamps = {p: p.stat().st_mtime_ns for p in target.rglob("*") if p.is_file()}
-
-        def noop() -> bool:
-            again = pipeline.render_output(fleet)
-            plan = write.plan(target, again.contents)
-            write.apply(target, again.contents, plan)
-            return plan.dirty
-
-        out["noop"], dirty = median_time(noop, runs)
-        out["noop_rewrote_files"] = dirty or any(p.stat().st_mtime_ns != s for p, s in stamps.items())
+        out["noop"], code = median_time(lambda: commands.render(fleet_path, target, stdout=sink, stderr=sink), runs)
+        out["noop_rewrote_files"] = code != 0 or any(p.stat().st_mtime_ns != s for p, s in stamps.items())
         sink = io.StringIO()
         out["check"], code = median_time(lambda: commands.check(fleet_path, fmt="json", stdout=sink), runs)
         out["check_exit"] = code

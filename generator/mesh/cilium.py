@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any, Iterable, Iterator
 
 from generator.diagnostics import Finding, error, warning
-from generator.mesh.kind import MeshKind, cluster_mesh_location, mesh_peers
+from generator.mesh.kind import endpoint_findings, MeshKind, cluster_mesh_location, mesh_peers
 from generator.model import Cluster, Fleet, IPNetwork, Workload
 
 DEFAULT_CHART_VERSION = "1.19.1"
@@ -85,21 +84,7 @@ def _identity(fleet: Fleet) -> Iterator[Finding]:
 
 
 def _endpoints(fleet: Fleet) -> Iterator[Finding]:
-    for c in fleet.clusters:
-        if not c.mesh_endpoint and fleet.peers.get(c.name):
-            yield error(
-                "mesh-endpoint",
-                f"cluster '{c.name}' has no mesh.endpoint: its peers reach its clustermesh-apiserver "
-                "(port 2379) at that internal load balancer IP",
-                cluster_mesh_location(fleet, c, "endpoint"),
-                (c.name,),
-            )
-        elif c.mesh_endpoint:
-            try:
-                ipaddress.ip_address(c.mesh_endpoint)
-            except ValueError:
-                yield error("mesh-endpoint", f"cluster '{c.name}' has mesh.endpoint {c.mesh_endpoint!r}, "
-                            "which is not an IP address", cluster_mesh_location(fleet, c, "endpoint"), (c.name,))
+    return endpoint_findings(fleet, "its peers reach its clustermesh-apiserver (port 2379) at that internal load balancer IP")
 
 
 def _statefulset_names(fleet: Fleet) -> Iterator[Finding]:

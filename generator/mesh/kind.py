@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from generator.diagnostics import Finding, Location
+import ipaddress
+
+from generator.diagnostics import Finding, Location, error
 from generator.model import Cluster, Fleet, Workload
 
 
@@ -41,3 +43,18 @@ def mesh_peers(fleet: Fleet, cluster: Cluster) -> tuple[Cluster, ...]:
 def linked(fleet: Fleet, a: str, b: str) -> bool:
     """Whether one connectivity link entry joins clusters ``a`` and ``b``."""
     return any(a in link.clusters and b in link.clusters for link in fleet.connectivity.links)
+
+
+def endpoint_findings(fleet: Fleet, why_needed: str) -> Iterator[Finding]:
+    """``mesh-endpoint``: every cluster with peers declares mesh.endpoint, and it is an IP."""
+    for c in fleet.clusters:
+        where = cluster_mesh_location(fleet, c, "endpoint")
+        if not c.mesh_endpoint:
+            if fleet.peers.get(c.name):
+                yield error("mesh-endpoint", f"cluster '{c.name}' has no mesh.endpoint: {why_needed}", where, (c.name,))
+            continue
+        try:
+            ipaddress.ip_address(c.mesh_endpoint)
+        except ValueError:
+            yield error("mesh-endpoint", f"cluster '{c.name}' has mesh.endpoint {c.mesh_endpoint!r}, "
+                        "which is not an IP address", where, (c.name,))

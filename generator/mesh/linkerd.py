@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from generator.diagnostics import Finding, error
-from generator.mesh.kind import MeshKind, cluster_mesh_location, linked, mesh_location, mesh_peers
+from generator.mesh.kind import endpoint_findings, MeshKind, mesh_location, mesh_peers
 from generator.model import Cluster, Fleet, Workload
 
 # Open-source Linkerd ships only edge releases; their Helm charts are versioned by date.
@@ -47,15 +47,10 @@ def checks(fleet: Fleet) -> Iterator[Finding]:
 
 
 def _gateway_endpoints(fleet: Fleet) -> Iterator[Finding]:
-    for c in fleet.clusters:
-        if not c.mesh_endpoint and fleet.peers.get(c.name):
-            yield error(
-                "mesh-endpoint",
-                f"cluster '{c.name}' has no mesh.endpoint: in Linkerd gateway mode its peers' Links need "
-                "the internal load balancer IP of its linkerd-gateway",
-                cluster_mesh_location(fleet, c, "endpoint"),
-                (c.name,),
-            )
+    return endpoint_findings(
+        fleet, "in Linkerd gateway mode its peers' Links need the internal load balancer IP of its linkerd-gateway"
+    )
+
 
 
 KIND = MeshKind("linkerd", DEFAULT_CHART_VERSION, facts, service_metadata, checks)

@@ -27,22 +27,26 @@ deny_missing_peer_zone contains result if {
 	}
 }
 
-# Arrays and a string-keyed index, computed once: rego-cpp builds sets of
-# objects in quadratic time, and a function per pair that scans the forwards
-# re-evaluates them per call.
+# Per cluster: rego-cpp inserts into and looks up in sets and objects in linear
+# time, so a fleet-wide index of every forward is quadratic; each cluster's own
+# forwards (one per peer) form a small set, built once per cluster.
 clusters_by_name := {c.name: c | some c in lib.facts.clusters}
 
-required_forwards := [{"cluster": cluster.name, "peer": peer.name, "zone": peer.zone, "endpoint": peer.dnsEndpoint} |
+missing_forwards := [{"cluster": cluster.name, "peer": peer.name, "zone": peer.zone, "endpoint": peer.dnsEndpoint} |
 	some cluster in lib.facts.clusters
+	have := {key(entry.zone, trim_suffix(entry.endpoint, ":53")) | some entry in forwards_of(cluster.name)}
 	some peer_name in cluster.peers
 	peer := clusters_by_name[peer_name]
+	not have[key(peer.zone, peer.dnsEndpoint)]
 ]
 
-forward_index := {key(entry.cluster, entry.zone, trim_suffix(entry.endpoint, ":53")): true | some entry in forwards}
+key(zone, endpoint) := concat("|", [zone, endpoint])
 
-missing_forwards := [r | some r in required_forwards; not forward_index[key(r.cluster, r.zone, r.endpoint)]]
-
-key(cluster, zone, endpoint) := concat("|", [cluster, zone, endpoint])
+forwards_of(cluster) := [entry |
+	some doc in dns_configs
+	lib.path_cluster(doc.path) == cluster
+	some entry in doc_forwards(doc)
+]
 
 config_path(cluster) := min(paths) if {
 	paths := {doc.path | some doc in dns_configs; lib.path_cluster(doc.path) == cluster}
@@ -57,20 +61,18 @@ dns_configs := [doc |
 	doc.contents.metadata.namespace == "kube-system"
 ]
 
-# {"cluster", "zone", "endpoint"} for every upstream the DNS configs name.
-forwards := array.concat(array.concat(corefile_forwards, stub_forwards), custom_forwards)
+# {"zone", "endpoint"} for every upstream one DNS config document names.
+doc_forwards(doc) := array.concat(array.concat(corefile_forwards(doc), stub_forwards(doc)), custom_forwards(doc))
 
 # CoreDNS: the coredns ConfigMap's Corefile.
-corefile_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": trim_suffix(block[1], "."), "endpoint": endpoint} |
-	some doc in dns_configs
+corefile_forwards(doc) := [{"zone": trim_suffix(block[1], "."), "endpoint": endpoint} |
 	doc.contents.metadata.name == "coredns"
 	some block in server_blocks(doc.contents.data.Corefile)
 	some endpoint in upstreams(block[2])
 ]
 
 # GKE kube-dns: stubDomains, a JSON object of zone -> [endpoint].
-stub_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": zone, "endpoint": endpoint} |
-	some doc in dns_configs
+stub_forwards(doc) := [{"zone": zone, "endpoint": endpoint} |
 	doc.contents.metadata.name == "kube-dns"
 	stub := json.unmarshal(doc.contents.data.stubDomains)
 	some zone # `some k, v in x` does not parse inside a comprehension in regopy
@@ -78,8 +80,7 @@ stub_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": zone, "endpoin
 ]
 
 # AKS: coredns-custom, one server block per *.server key.
-custom_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": trim_suffix(block[1], "."), "endpoint": endpoint} |
-	some doc in dns_configs
+custom_forwards(doc) := [{"zone": trim_suffix(block[1], "."), "endpoint": endpoint} |
 	doc.contents.metadata.name == "coredns-custom"
 	some name
 	text := doc.contents.data[name]
@@ -87,6 +88,7 @@ custom_forwards := [{"cluster": lib.path_cluster(doc.path), "zone": trim_suffix(
 	some block in server_blocks(text)
 	some endpoint in upstreams(block[2])
 ]
+
 # [[whole, zone, body], ...] for each `<zone>:53 { ... }` block. The zone
 # starts the text or follows whitespace; `\\n` also counts, because regopy keeps
 # the escapes of string literals (test fixtures) as two characters.
