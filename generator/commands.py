@@ -11,7 +11,7 @@ from typing import TextIO
 
 from generator import allocate as planner
 from generator import dnsproof, pipeline, write
-from generator.diagnostics import Finding, sorted_findings
+from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
 from generator.freshness import inputs_digest, remember_inputs
@@ -126,8 +126,25 @@ def check(
         findings.extend(output.findings)
         findings.extend(pipeline.check_output(loaded.fleet, output.files, out))
         findings.extend(policy_findings(output.files, out, policy_dirs))
+        findings.extend(_stale(out_dir or Path("output"), output.contents))
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
+
+
+def _stale(out_dir: Path, contents: dict[str, bytes]) -> list[Finding]:
+    """``output-stale``: the committed output is not what the fleet renders (only if it was rendered at all)."""
+    if not (out_dir / write.STATE_FILE).is_file():
+        return []
+    plan = write.plan(out_dir, contents)
+    how = {"added": "is missing", "changed": "differs from what the fleet renders", "removed": "is no longer rendered"}
+    findings = []
+    for kind, paths in (("added", plan.added), ("changed", plan.changed), ("removed", plan.removed)):
+        for rel in paths:
+            findings.append(
+                error("output-stale", f"{out_dir.as_posix()}/{rel} {how[kind]}; run `fleetgen render` and commit the result",
+                      Location(f"{out_dir.as_posix()}/{rel}", 1, 1))
+            )
+    return findings
 
 
 def allocate(

@@ -21,16 +21,18 @@ def public_lb_blueprints(tmp_path: Path) -> Path:
 
 
 def test_shipped_policies_pass_on_the_example(example: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
-    run = fleetgen("check", str(example), "--format", "json")
+    run = fleetgen("check", str(example), "--format", "json", "-o", str(example.parent / "output"))
     assert run.code == 0, run.out
     assert json.loads(run.out) == {"summary": {"errors": 0, "warnings": 0}, "findings": []}
 
 
 def test_public_load_balancer_is_refused_at_every_rendered_path(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
     fleet = FLEETS / "render" / "gke-gke.yaml"
-    run = fleetgen("check", str(fleet), "--blueprints", str(public_lb_blueprints(tmp_path)), "--format", "json")
+    run = fleetgen("check", str(fleet), "--blueprints", str(public_lb_blueprints(tmp_path)), "--format", "json",
+                   "-o", str(tmp_path / "output"))
     assert run.code == 1
-    found = [(f["rule"], f["location"]["file"], f["clusters"]) for f in json.loads(run.out)["findings"]]
+    out = tmp_path / "output"
+    found = [(f["rule"], f["location"]["file"].replace(str(out), "output"), f["clusters"]) for f in json.loads(run.out)["findings"]]
     # the two clusters' endpoint Services are identical but for names and IPs: both are reported
     assert found == [
         ("lb-public", "output/clusters/gke-east/dns/service-dns-endpoint.yaml", ["gke-east"]),
@@ -47,12 +49,13 @@ def test_identical_documents_share_one_evaluation_but_each_path_is_reported(tmp_
         'deny_db contains msg if {\n\tinput.kind == "Namespace"\n\tinput.metadata.name == "db"\n'
         '\tmsg := "namespace db is reserved by the team"\n}\n'
     )
-    run = fleetgen("check", str(ROOT / "fleet.yaml"), "--policy", str(policy))
+    run = fleetgen("check", str(ROOT / "fleet.yaml"), "--policy", str(policy), "-o", str(tmp_path / "output"))
     assert run.code == 1
+    out = tmp_path / "output"
     assert [line for line in run.out.splitlines() if "team-no-db-namespace" in line] == [
-        "output/clusters/aws-euwest1/namespaces/db.yaml:1:1: [error] team-no-db-namespace "
+        f"{out}/clusters/aws-euwest1/namespaces/db.yaml:1:1: [error] team-no-db-namespace "
         "namespace db is reserved by the team (clusters: aws-euwest1)",
-        "output/clusters/gcp-europe-west4-c/namespaces/db.yaml:1:1: [error] team-no-db-namespace "
+        f"{out}/clusters/gcp-europe-west4-c/namespaces/db.yaml:1:1: [error] team-no-db-namespace "
         "namespace db is reserved by the team (clusters: gcp-europe-west4-c)",
     ]
 
@@ -76,4 +79,22 @@ def test_combined_policies_above_the_engine_limit_are_skipped_with_a_warning(mon
         "output/fleet.facts.json:1:1: [warning] policy-combined-skipped combined-mode policies were not evaluated: "
         "22 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran. "
         "Run them with conftest: `conftest test --combine --all-namespaces --policy policies output`"
+    ]
+
+
+def test_check_reports_committed_output_that_is_stale(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    shutil.copytree(ROOT / "output", out)
+    assert fleetgen("check", str(example), "-o", str(out)).code == 0
+    (out / "clusters" / "aws-euwest1" / "namespaces" / "db.yaml").unlink()
+    seeds = out / "clusters" / "gcp-europe-west4-c" / "workloads" / "db" / "cassandra" / "configmap-seeds.yaml"
+    seeds.write_text(seeds.read_text().replace("cassandra-1", "cassandra-7"))
+    run = fleetgen("check", str(example), "-o", str(out))
+    assert run.code == 1
+    assert [line for line in run.out.splitlines() if "output-stale" in line] == [
+        f"{out}/clusters/aws-euwest1/namespaces/db.yaml:1:1: [error] output-stale {out}/clusters/aws-euwest1/"
+        "namespaces/db.yaml is missing; run `fleetgen render` and commit the result",
+        f"{out}/clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml:1:1: [error] output-stale "
+        f"{out}/clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml differs from what the fleet "
+        "renders; run `fleetgen render` and commit the result",
     ]

@@ -131,7 +131,7 @@ def test_check_command_reports_the_proof(tmp_path: Path) -> None:
     path = tmp_path / "fleet.yaml"
     shutil.copy(REPO / "fleet.yaml", path)
     out = io.StringIO()
-    assert commands.check(path, fmt="text", stdout=out) == 0
+    assert commands.check(path, fmt="text", out_dir=tmp_path / "output", stdout=out) == 0
     assert out.getvalue() == "0 error(s), 0 warning(s)\n"
 
 

@@ -60,7 +60,7 @@ def test_example_fleet_passes_every_check(kind: str, tmp_path: Path) -> None:
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(example(kind))
     out = io.StringIO()
-    assert commands.check(fleet, stdout=out) == 0, out.getvalue()
+    assert commands.check(fleet, out_dir=tmp_path / "output", stdout=out) == 0, out.getvalue()
 
 
 def test_cilium_warns_that_statefulset_names_must_differ_per_cluster(tmp_path: Path) -> None:

@@ -166,6 +166,6 @@ def test_check_reports_overlay_findings_instead_of_a_render_failure(tmp_path: Pa
     calico = "  connectivity:\n    mode: overlay\n    links:\n      - {clusters: [a, b], via: vpn}\n"
     path = write(tmp_path, _fleet(calico))
     out = io.StringIO()
-    assert commands.check(path, stdout=out) == 1
+    assert commands.check(path, out_dir=tmp_path / "output", stdout=out) == 1
     assert out.getvalue().splitlines()[-1] == "2 error(s), 0 warning(s)"
     assert "render" not in out.getvalue()
