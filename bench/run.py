@@ -99,7 +99,7 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
         out["noop"], code = median_time(lambda: commands.render(fleet_path, target, stdout=sink, stderr=sink), runs)
         out["noop_rewrote_files"] = code != 0 or any(p.stat().st_mtime_ns != s for p, s in stamps.items())
         sink = io.StringIO()
-        out["check"], code = median_time(lambda: commands.check(fleet_path, fmt="json", stdout=sink), runs)
+        out["check"], code = median_time(lambda: commands.check(fleet_path, fmt="json", out_dir=target, stdout=sink), runs)
         out["check_exit"] = code
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

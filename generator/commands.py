@@ -62,7 +62,7 @@ def render(
             _emit(loaded.findings, "text", stderr)
         stdout.write(f"{out_dir}/ is up to date ({fresh} files, {len(fleet.clusters)} clusters); nothing rendered\n")
         return 0
-    output = pipeline.render_output(fleet, blueprints, out_dir.as_posix(), crd_schemas, engine)
+    output = pipeline.render_output(fleet, blueprints, out_dir.as_posix(), crd_schemas, engine, keep_objects=False)
     findings = list(loaded.findings) + list(output.findings)
     if _exit_code(findings):
         _emit(findings, "text", stderr)

@@ -81,8 +81,13 @@ def render_output(
     crd_schemas: tuple[Path, ...] = (),
     engine: str | None = None,
     processes: int | None = None,
+    keep_objects: bool = True,
 ) -> Output:
-    """Render, validate and serialize every file; clusters are split over the cores."""
+    """Render, validate and serialize every file; clusters are split over the cores.
+
+    ``keep_objects=False`` returns only the bytes (``files`` is empty): what a render
+    writes, without sending every object back from the workers (memory, pickling).
+    """
 
     def one(job: tuple[int, list[Cluster]]) -> _Chunk:
         index, selected = job
@@ -97,7 +102,7 @@ def render_output(
             out_dir,
         )
         contents = serialize_all(files, Path(fleet.file).name)
-        return _Chunk(files, contents, report.findings, report.validated, report.skipped)
+        return _Chunk(files if keep_objects else {}, contents, report.findings, report.validated, report.skipped)
 
     count = workers(processes) if len(fleet.clusters) >= PARALLEL_MIN_CLUSTERS else 1
     jobs = list(enumerate(chunks(list(fleet.clusters), count)))
