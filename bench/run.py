@@ -83,7 +83,7 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
         out["load"], fleet = median_time(lambda: load_model(fleet_path), runs)
         out["checks"], findings = median_time(lambda: checks.run(fleet), runs)
         assert not [f for f in findings if f.is_error], findings[:3]
-        out["render"], output = median_time(lambda: pipeline.render_output(fleet), runs)
+        out["render"], output = median_time(lambda: pipeline.render_output(fleet, keep_objects=False), runs)
         out["files"] = len(output.contents)
         out["output_mb"] = round(sum(map(len, output.contents.values())) / 1e6, 1)
 

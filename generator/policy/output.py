@@ -11,6 +11,7 @@ cores for large fleets.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from functools import lru_cache
@@ -62,7 +63,8 @@ def documents(files: dict[str, Any], out_dir: str) -> list[Document]:
 def _per_document(policies: PolicySet, docs: Sequence[Document]) -> list[Finding]:
     groups: dict[str, list[Document]] = {}
     for doc in docs:
-        groups.setdefault(json.dumps(doc.contents, sort_keys=True, separators=(",", ":")), []).append(doc)
+        canonical = json.dumps(doc.contents, sort_keys=True, separators=(",", ":")).encode()
+        groups.setdefault(hashlib.sha256(canonical).digest(), []).append(doc)  # a digest, not the text: memory
     representatives = [members[0] for members in groups.values()]
     count = workers() if len(representatives) >= PARALLEL_MIN_DOCUMENTS else 1
     batches = chunks(representatives, count)
