@@ -93,6 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `fleetgen ... | head`: the reader left; say nothing more
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown from flushing into the pipe
+        except OSError:
+            pass
+        return 1
     except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
         fd, log = tempfile.mkstemp(prefix="fleetgen-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:

@@ -118,3 +118,27 @@ def test_output_path_that_is_a_file(example: Path, tmp_path: Path, fleetgen) -> 
     run = fleetgen("render", str(example), "-o", str(target))
     assert run.code == 2
     assert run.err == f"fleetgen: {target} exists and is not a directory\n"
+
+
+def test_a_reader_that_leaves_early_gets_no_crash_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    from generator.synth import synthetic_fleet
+
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(yaml.safe_dump(synthetic_fleet(300)))
+    # `render --check` into an empty dir lists ~3,000 files: far more than a pipe buffer
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "render", str(fleet), "--check", "-o", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert err == ""
+    assert not (tmp_path / "out").exists()
