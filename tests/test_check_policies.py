@@ -98,3 +98,33 @@ def test_check_reports_committed_output_that_is_stale(example: Path, tmp_path: P
         f"{out}/clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml differs from what the fleet "
         "renders; run `fleetgen render` and commit the result",
     ]
+
+
+def test_verdicts_are_cached_per_document_and_invalidated_by_a_policy_change(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from generator import pipeline
+    from generator.policy import output as policy_output
+
+    loaded = pipeline.load(FLEETS / "render" / "gke-gke.yaml", "gke-gke.yaml")
+    assert loaded.fleet is not None
+    files = pipeline.render_output(loaded.fleet, public_lb_blueprints(tmp_path)).files
+    evaluated: list[int] = []
+    real = policy_output.evaluate
+
+    def counting(policies, documents, **kwargs):  # type: ignore[no-untyped-def]
+        if not kwargs.get("combined"):
+            evaluated.append(len(documents))
+        return real(policies, documents, **kwargs)
+
+    monkeypatch.setattr(policy_output, "evaluate", counting)
+    first = policy_output.policy_findings(files, "output")
+    assert sum(evaluated) > 0
+    evaluated.clear()
+    again = policy_output.policy_findings(files, "output")
+    assert again == first and sum(evaluated) == 0, "a second check evaluated documents again"
+    assert [f.rule for f in again] == ["lb-public", "lb-public"]
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "x.rego").write_text("package team.x\n\nimport rego.v1\n\nwarn_never contains msg if {\n\tfalse\n\tmsg := \"\"\n}\n")
+    policy_output.policy_findings(files, "output", (extra,))
+    assert sum(evaluated) > 0, "another policy set must not reuse these verdicts"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,6 +20,7 @@ from typing import Any, Sequence
 from generator.diagnostics import Finding, Location, sorted_findings, warning
 from generator.errors import UsageError
 from generator.parallel import chunks, fork_map, workers
+from generator.policy import verdicts
 from generator.policy.runner import Document, PolicySet, evaluate, load_policies
 
 # Below this many distinct documents a second process costs more than it saves.
@@ -64,24 +64,25 @@ def _per_document(policies: PolicySet, docs: Sequence[Document]) -> list[Finding
     groups: dict[str, list[Document]] = {}
     for doc in docs:
         canonical = json.dumps(doc.contents, sort_keys=True, separators=(",", ":")).encode()
-        groups.setdefault(hashlib.sha256(canonical).digest(), []).append(doc)  # a digest, not the text: memory
-    representatives = [members[0] for members in groups.values()]
-    count = workers() if len(representatives) >= PARALLEL_MIN_DOCUMENTS else 1
-    batches = chunks(representatives, count)
-    results = fork_map(lambda batch: evaluate(policies, batch), batches, count)
-    by_path = {members[0].path: members for members in groups.values()}
-    findings: list[Finding] = []
+        groups.setdefault(hashlib.sha256(canonical).hexdigest(), []).append(doc)  # a digest, not the text: memory
+    cache_key = verdicts.policy_digest(policies)
+    known = verdicts.load(cache_key)
+    todo = [members[0] for digest, members in groups.items() if digest not in known]
+    count = workers() if len(todo) >= PARALLEL_MIN_DOCUMENTS else 1
+    results = fork_map(lambda batch: evaluate(policies, batch), chunks(todo, count), count) if todo else []
+    digest_of = {members[0].path: digest for digest, members in groups.items()}
+    fresh: dict[str, list[Finding]] = {digest_of[doc.path]: [] for doc in todo}
     for batch_findings in results:
         for finding in batch_findings:
-            members = by_path.get(finding.location.file)
-            if members is None:  # pragma: no cover - evaluate reports at the document's own path
-                findings.append(finding)
-                continue
-            first = members[0]
-            for doc in members:
-                location = Location(doc.path, finding.location.line, finding.location.column)
-                clusters = doc.clusters if finding.clusters == first.clusters else finding.clusters
-                findings.append(replace(finding, location=location, clusters=clusters))
+            fresh[digest_of[finding.location.file]].append(finding)
+    for doc in todo:
+        known[digest_of[doc.path]] = verdicts.store(fresh[digest_of[doc.path]], doc.clusters)
+    if todo:
+        verdicts.save(cache_key, {digest: known[digest] for digest in groups})
+    findings: list[Finding] = []
+    for digest, members in groups.items():
+        for doc in members:
+            findings.extend(verdicts.restore(known[digest], doc.path, doc.clusters))
     return findings
 
 
