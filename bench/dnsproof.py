@@ -1,6 +1,6 @@
 """Time the DNS resolution proof (``dnsproof.prove``) on synthetic fleets.
 
-Usage: python benchmarks/bench_dnsproof.py [N ...]   (run from the repository root; default 1000 5000)
+Usage: python bench/dnsproof.py [N ...]   (run from the repository root; default 1000 5000)
 For each size: render once with ``pipeline.render_output`` (not timed), then time
 ``dnsproof.prove`` alone (best of 3) and print the number of findings.
 This is a benchmark, not a test: nothing here asserts a time.

@@ -1,6 +1,6 @@
 """Time the shipped policies on N small rendered-looking documents.
 
-Usage: python benchmarks/bench_policy.py [N]   (run from the repository root)
+Usage: python bench/policy.py [N]   (run from the repository root)
 Prints compile time, per-document evaluation and one combined evaluation.
 """
 
