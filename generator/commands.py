@@ -151,14 +151,16 @@ def allocate(
     fleet_path: Path,
     *,
     dry_run: bool = False,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """Fill missing ranges (and DNS endpoints) from spec.ipam.pools and write the fleet file back.
 
     With ``dry_run``, print the unified diff and write nothing. Exit 1 (nothing written)
     on schema errors or a pool that is too small.
     """
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     document = load_file(fleet_path, str(fleet_path))
     schema_findings = validate_document(document.data, document.source)
     if schema_findings:
