@@ -6,7 +6,7 @@ FLEETGEN := $(VENV)/bin/fleetgen
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := $(sort $(wildcard examples/*/fleet.yaml))
 
-.PHONY: render render-check check test bench goldens clean
+.PHONY: render render-check check test lint bench goldens clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ check: $(STAMP)
 ## test: the whole test suite (unit, golden, acceptance, Rego policy tests)
 test: $(STAMP)
 	$(PY) -m pytest
+
+## lint: type-check (mypy, disallow_untyped_defs) and pyflakes rules (ruff)
+lint: $(STAMP)
+	$(VENV)/bin/mypy generator
+	$(VENV)/bin/ruff check --select F,E9 generator bench tests
 
 ## bench: time load/render/write/check on synthetic fleets of 10..5,000 clusters
 bench: $(STAMP)

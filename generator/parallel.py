@@ -41,7 +41,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R
     _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
     try:
         with multiprocessing.get_context("fork").Pool(min(processes, len(items))) as pool:
-            return pool.map(_run, range(len(items)), chunksize=1)  # type: ignore[return-value]
+            return pool.map(_run, range(len(items)), chunksize=1)  # type: ignore[arg-type]
     finally:
         _task = None
 
