@@ -50,3 +50,25 @@ def test_schema_version_follows_the_fleet() -> None:
     # EndpointSlice v1beta1 was removed in 1.25: the 1.25 schemas no longer know it
     obj = {"apiVersion": "discovery.k8s.io/v1beta1", "kind": "EndpointSlice", "metadata": {"name": "x"}, "addressType": "IPv4", "endpoints": []}
     assert manifests.validate([("x.yaml", obj)], "1.25").skipped == (("discovery.k8s.io/v1beta1", "EndpointSlice"),)
+
+
+def test_every_kind_any_example_renders_has_a_schema() -> None:
+    for fleet_file in sorted(ROOT.glob("examples/*/fleet.yaml")):
+        loaded = pipeline.load(fleet_file, "fleet.yaml")
+        assert loaded.fleet is not None, fleet_file
+        output = pipeline.render_output(loaded.fleet)
+        assert output.unvalidated_kinds == (), f"{fleet_file}: add schemas for {output.unvalidated_kinds}"
+        assert output.findings == (), fleet_file
+
+
+def test_typos_in_discovery_resources_are_found() -> None:
+    dialer = {
+        "apiVersion": "consul.hashicorp.com/v1alpha1", "kind": "PeeringDialer", "metadata": {"name": "b"},
+        "spec": {"peer": {"secret": {"name": "consul-peering-a-b", "key": "data", "backend": "vault"}}},
+    }
+    export = {"apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceExport", "metadata": {"name": "db"}, "spec": {"ports": []}}
+    report = manifests.validate([("dialer.yaml", dialer), ("export.yaml", export)], "1.33")
+    assert [f.parsable() for f in report.findings] == [
+        "output/dialer.yaml:1:1: [error] manifest-schema PeeringDialer b: spec.peer.secret.backend: 'vault' is not one of ['kubernetes']",
+        "output/export.yaml:1:1: [error] manifest-schema ServiceExport db: spec: Additional properties are not allowed ('ports' was unexpected)",
+    ]
