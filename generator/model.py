@@ -165,6 +165,9 @@ class Fleet:
     source: SourceMap
     by_name: dict[str, Cluster] = field(compare=False, repr=False)
     peers: dict[str, tuple[str, ...]] = field(compare=False, repr=False)
+    # Values derived from this (immutable) fleet that several steps need, computed
+    # once by their producer (e.g. routes.fleet_routes for the check and the files).
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def cluster(self, name: str) -> Cluster | None:
         return self.by_name.get(name)

@@ -136,6 +136,14 @@ def cluster_routes(
 
 
 def fleet_routes(fleet: Fleet) -> tuple[ClusterRoutes, ...]:
+    """The route plan of every cluster, computed once per fleet (the route-plan check and the files share it)."""
+    if "routes" not in fleet.memo:
+        fleet.memo["routes"] = _fleet_routes(fleet)
+    routes: tuple[ClusterRoutes, ...] = fleet.memo["routes"]
+    return routes
+
+
+def _fleet_routes(fleet: Fleet) -> tuple[ClusterRoutes, ...]:
     seen: set[str] = set()
     destinations: dict[str, list[Destination]] = {}
     out = []

@@ -95,7 +95,9 @@ def _owned(out: Path) -> set[str]:
         owned.update(path for path, _ in _state_entries(state.read_text(encoding="utf-8")))
     if out.is_dir():
         for path in out.rglob("*"):
-            if path.is_file() and not path.is_symlink() and path.suffix in (".yaml", ".yml"):
+            if path.suffix not in (".yaml", ".yml") or path.relative_to(out).as_posix() in owned:
+                continue  # listed files are owned already: their bytes are read once, by plan()
+            if path.is_file() and not path.is_symlink():
                 with path.open("rb") as fh:
                     if fh.read(len(HEADER_MARK)) == HEADER_MARK.encode():
                         owned.add(path.relative_to(out).as_posix())

@@ -18,7 +18,7 @@ Check = Callable[[Fleet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
-    basics.dns_endpoint_present,
+    dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
     cidrs.cidr_reserved,

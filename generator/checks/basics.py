@@ -1,4 +1,4 @@
-"""Checks the renderer itself relies on: unique clusters, sane placements, a DNS endpoint."""
+"""Checks the renderer itself relies on: unique clusters and sane placements."""
 
 from __future__ import annotations
 
@@ -55,18 +55,3 @@ def placement(fleet: Fleet) -> Iterator[Finding]:
                     fleet.source.locate(f"{w.pointer}/seedsPerCluster"),
                     (cluster,),
                 )
-
-
-def dns_endpoint_present(fleet: Fleet) -> Iterator[Finding]:
-    if fleet.dns.discovery != "forward":  # only forward sends peers to each other's DNS endpoint
-        return
-    for c in fleet.clusters:
-        if not c.dns_endpoint:
-            yield error(
-                "dns-endpoint",
-                f"cluster '{c.name}' has no dns.endpoint: peers need the internal load balancer IP "
-                "in front of its DNS (an unused address in one of its nodeCIDRs)",
-                fleet.source.locate(f"{c.pointer}/dns" if f"{c.pointer}/dns" in fleet.source.keys else f"{c.pointer}/name", key=True),
-                (c.name,),
-            )
-

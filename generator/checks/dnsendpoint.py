@@ -1,7 +1,7 @@
 """The DNS endpoint of a cluster: a usable node address, unique in the fleet (rule ``dns-endpoint``).
 
-The missing-endpoint case lives in basics.py under the same rule. An endpoint
-that is not an IP address is ``cidr-invalid``.
+With forward discovery every cluster needs one. An endpoint that is not an IP
+address is ``cidr-invalid``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,20 @@ from typing import Iterator
 
 from generator.diagnostics import Finding, error
 from generator.model import Cluster, Fleet, IPAddress
+
+
+def dns_endpoint_present(fleet: Fleet) -> Iterator[Finding]:
+    if fleet.dns.discovery != "forward":  # only forward sends peers to each other's DNS endpoint
+        return
+    for c in fleet.clusters:
+        if not c.dns_endpoint:
+            yield error(
+                "dns-endpoint",
+                f"cluster '{c.name}' has no dns.endpoint: peers need the internal load balancer IP "
+                "in front of its DNS (an unused address in one of its nodeCIDRs)",
+                fleet.source.locate(f"{c.pointer}/dns" if f"{c.pointer}/dns" in fleet.source.keys else f"{c.pointer}/name", key=True),
+                (c.name,),
+            )
 
 
 def dns_endpoint(fleet: Fleet) -> Iterator[Finding]:
