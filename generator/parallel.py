@@ -7,6 +7,7 @@ chunks run in this process.
 
 from __future__ import annotations
 
+import heapq
 import multiprocessing
 import os
 from typing import Callable, Sequence, TypeVar
@@ -56,3 +57,27 @@ def chunks(items: Sequence[T], count: int) -> list[list[T]]:
         out.append(list(items[start:end]))
         start = end
     return out
+
+
+def balanced_chunks(items: Sequence[T], cost: Callable[[T], int], count: int) -> list[list[T]]:
+    """Split into up to ``count`` chunks of near-equal total ``cost`` (none empty).
+
+    Longest item first, each to the chunk with the least cost so far (LPT: within
+    4/3 of the best split); items keep their input order inside a chunk. One
+    expensive item (the facts document) gets a chunk of its own instead of
+    doubling the chunk it falls into.
+    """
+    count = max(1, min(count, len(items)))
+    if count == 1:
+        return [list(items)]
+    order = sorted(range(len(items)), key=lambda i: -cost(items[i]))
+    heap = [(0, chunk) for chunk in range(count)]
+    owner = [0] * len(items)
+    for i in order:
+        load, chunk = heapq.heappop(heap)
+        owner[i] = chunk
+        heapq.heappush(heap, (load + cost(items[i]), chunk))
+    out: list[list[T]] = [[] for _ in range(count)]
+    for i, item in enumerate(items):
+        out[owner[i]].append(item)
+    return [c for c in out if c]
