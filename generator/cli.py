@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Sequence
 
-from generator import __version__, commands
+from generator import __version__
 from generator.errors import FleetError, LoadError, RenderError
-from generator.report import FORMATTERS
+
+# Everything else is imported where it is used: `fleetgen --version` and `--help`
+# must not pay for jsonschema, regopy and the Jsonnet engine (start-up budget:
+# under 3x `python -c pass`; pre-commit runs fleetgen on every commit).
 
 
 def _parser() -> argparse.ArgumentParser:
+    from generator.report import FORMATTERS
+
     parser = argparse.ArgumentParser(
         prog="fleetgen",
         description="Render and check cross-cluster manifests for a multi-cluster stateful fleet.",
@@ -57,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
+    from generator import commands
     if args.command == "render":
         return commands.render(
             args.fleet, args.output, check_only=args.check, blueprints=args.blueprints,
@@ -100,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 1
     except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
+        import tempfile
+        import traceback
+
         fd, log = tempfile.mkstemp(prefix="fleetgen-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)

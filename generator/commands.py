@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from generator import allocate as planner
 from generator import dnsproof, pipeline, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
@@ -159,6 +156,11 @@ def allocate(
     With ``dry_run``, print the unified diff and write nothing. Exit 1 (nothing written)
     on schema errors or a pool that is too small.
     """
+    import difflib
+    import tempfile
+
+    from generator import allocate as planner  # ruamel.yaml: only allocate needs it
+
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     document = load_file(fleet_path, str(fleet_path))

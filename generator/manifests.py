@@ -12,6 +12,7 @@ in a user-supplied folder; otherwise they are counted as not validated.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import referencing
 import referencing.jsonschema
 
 from generator.diagnostics import Finding, Location, error
+from generator.errors import FleetError
 
 DEFINITIONS_URI = "/api/_definitions.json"
 # Objects that are not Kubernetes API objects at all.
@@ -32,7 +34,11 @@ NOT_API_OBJECTS = {("kustomize.config.k8s.io/v1beta1", "Kustomization")}
 
 
 def _schema_dir(version: str) -> Path:
-    base = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    # the package's folder without importing it (its import pulls in email parsing, ~20 ms)
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise FleetError("kubernetes-validate is not installed; it ships the Kubernetes schemas")
+    base = Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
     available = sorted(
         (p.name for p in base.iterdir() if p.name.endswith("-local-strict")),
         key=lambda n: tuple(int(x) for x in re.findall(r"\d+", n)[:2]),

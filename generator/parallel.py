@@ -8,7 +8,6 @@ chunks run in this process.
 from __future__ import annotations
 
 import heapq
-import multiprocessing
 import os
 from typing import Callable, Sequence, TypeVar
 
@@ -37,6 +36,8 @@ def workers(requested: int | None = None) -> int:
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
     """``[fn(x) for x in items]``, in up to ``processes`` forked workers, results in order."""
     global _task
+    import multiprocessing  # only when work is split: a small fleet never pays for it
+
     if processes <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(x) for x in items]
     _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
