@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
     c.add_argument("--policy", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of Rego policies (conftest layout), besides the shipped ones")
+    c.add_argument("--skip-combined-policies", action="store_true",
+                   help="above the combined-mode limit (docs/policies.md), warn instead of failing and skip them")
 
     a = sub.add_parser("allocate", help="fill missing ranges from spec.ipam.pools and write the fleet file back")
     a.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
@@ -70,6 +72,7 @@ def run(argv: Sequence[str]) -> int:
         return commands.check(
             args.fleet, fmt=args.format, out_dir=args.output, blueprints=args.blueprints,
             crd_schemas=tuple(args.crd_schemas), policy_dirs=tuple(args.policy),
+            skip_combined=args.skip_combined_policies,
         )
     if args.command == "allocate":
         return commands.allocate(args.fleet, dry_run=args.dry_run)

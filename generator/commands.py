@@ -103,6 +103,7 @@ def check(
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
     policy_dirs: tuple[Path, ...] = (),
+    skip_combined: bool = False,
     stdout: TextIO | None = None,
 ) -> int:
     """Every finding about the fleet; exit 1 on errors.
@@ -122,7 +123,7 @@ def check(
         output = pipeline.render_output(loaded.fleet, blueprints, out, crd_schemas)
         findings.extend(output.findings)
         findings.extend(pipeline.check_output(loaded.fleet, output.files, out))
-        findings.extend(policy_findings(output.files, out, policy_dirs))
+        findings.extend(policy_findings(output.files, out, policy_dirs, skip_combined=skip_combined))
         findings.extend(_stale(out_dir or Path("output"), output.contents))
     _emit(findings, fmt, stdout)
     return _exit_code(findings)

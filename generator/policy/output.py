@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from generator.diagnostics import Finding, Location, sorted_findings, warning
+from generator.diagnostics import Finding, Location, error, sorted_findings, warning
 from generator.errors import UsageError
 from generator.parallel import balanced_chunks, fork_map, workers
 from generator.policy import verdicts
@@ -33,8 +33,11 @@ PARALLEL_MIN_DOCUMENTS = 2000
 # (117,589) ~1.46 s; bytes predict this worse (a Corefile is long text, few nodes).
 DOCUMENT_OVERHEAD_NODES = 30
 # The embedded engine (regopy) slows down faster than linearly on one large
-# combined input (measured: 494 documents 4 s); above this, combined policies
-# are skipped with a warning and left to conftest/OPA in CI.
+# combined input (measured: 978 documents of 100 clusters, the shipped policies
+# 7.0 s, a one-pass user policy 1.1 s). Above this many documents combined-mode
+# policies do not run: an error (`policy-combined-skipped`), or a warning when
+# the user opted to skip them (`check --skip-combined-policies`) and runs them with
+# conftest/OPA in CI. Never silently.
 COMBINED_MAX_DOCUMENTS = 2000
 
 
@@ -97,20 +100,30 @@ def _per_document(policies: PolicySet, docs: Sequence[Document]) -> list[Finding
     return findings
 
 
-def policy_findings(files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Path] = ()) -> list[Finding]:
-    """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined."""
+def policy_findings(
+    files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Path] = (), *, skip_combined: bool = False
+) -> list[Finding]:
+    """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined.
+
+    Above ``COMBINED_MAX_DOCUMENTS`` combined mode does not run: an error finding, or a
+    warning with ``skip_combined`` (the user runs them elsewhere).
+    """
     policies = policy_set((shipped_policies(), *extra_dirs))
     docs = documents(files, out_dir)
     findings = _per_document(policies, docs)
     if len(docs) <= COMBINED_MAX_DOCUMENTS:
         findings += evaluate(policies, docs, combined=True)
     else:
+        how = (
+            "skipped as asked (--skip-combined-policies)" if skip_combined
+            else "pass --skip-combined-policies to skip them on purpose"
+        )
         findings.append(
-            warning(
+            (warning if skip_combined else error)(
                 "policy-combined-skipped",
                 f"combined-mode policies were not evaluated: {len(docs):,} documents exceed the "
                 f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time; "
-                f"per-document policies ran. Run them with conftest: "
+                f"per-document policies ran; {how}. Run them with conftest: "
                 f"`conftest test --combine --all-namespaces --policy policies {out_dir}`",
                 Location(f"{out_dir}/fleet.facts.json", 1, 1),
             )
