@@ -115,9 +115,9 @@ def parse_state(raw: bytes, where: str) -> State:
         digest_ok = re.fullmatch(r"[0-9a-f]{64}", value) is not None
         if not tab or checked_path(key) is None or not digest_ok:
             raise OutputError(
-                f"{where}:{number}:1: [error] output-state {line[:120]!r} is not '<relative path inside the "
-                "output><TAB><sha256>'; the state file was edited by hand: restore it from git or delete it "
-                "(fleetgen then owns nothing here and refuses to overwrite existing files)"
+                f"{where}:{number}:1: [error] output-state entry {key[:200]!r} is not a normalized relative path "
+                "inside the output followed by a tab and its sha256; the state file was edited by hand: restore it "
+                "from git or delete it (fleetgen then owns nothing here and refuses to overwrite existing files)"
             )
         files[key] = value
     owner = Owner(meta["fleet"], meta.get("fleet-file", "")) if "fleet" in meta else None
@@ -352,6 +352,8 @@ def opened(path: Path, *, create: bool) -> Iterator[Root | None]:
     """Open the output root (never through a link); None when it does not exist and not ``create``."""
     try:
         st = os.lstat(path)
+    except NotADirectoryError:
+        raise OutputError(f"{path} cannot be created: a parent is not a directory") from None
     except FileNotFoundError:
         if not create:
             yield None

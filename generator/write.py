@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -175,3 +176,17 @@ def verify_exact(root: Root, cur: Current) -> dict[str, bytes] | None:
             return None
         found[rel] = data
     return found if len(found) == len(expected) else None
+
+
+def write_tree(out: Path, contents: dict[str, bytes], owner: Owner, *, adopt: bool = False) -> Plan:
+    """Open, lock, plan and apply in one go: what ``fleetgen render`` does after rendering."""
+    with outdir.opened(out, create=True) as root:
+        assert root is not None
+        with outdir.locked(root, exclusive=True, fleet=owner.fleet):
+            cur = outdir.current(root)
+            outdir.check_owner(cur, owner, root, adopt=adopt)
+            the_plan = plan(root, cur, contents, owner)
+            if the_plan.conflicts:
+                raise outdir.OutputError(conflict_message(root, the_plan.conflicts))
+            apply(root, cur, contents, the_plan, owner)
+            return the_plan
