@@ -400,11 +400,19 @@ def locked(root: Root, *, exclusive: bool, fleet: str = "", wait: float | None =
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
     try:
+        if not exclusive:  # no writer can hold the lock now: a note left behind is a killed writer's
+            try:
+                os.unlink(LOCK_NOTE, dir_fd=root.fd)
+            except OSError:
+                pass
         if exclusive:
             note = {"pid": os.getpid(), "host": socket.gethostname(), "fleet": fleet,
                     "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-            try:
-                root.write(LOCK_NOTE, (json.dumps(note, sort_keys=True) + "\n").encode())
+            try:  # written in place: a note cut short by a crash only makes a waiting command less specific
+                fd = os.open(LOCK_NOTE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                             dir_fd=root.fd)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(json.dumps(note, sort_keys=True) + "\n")
             except OSError:
                 pass  # the note only helps a waiting command name us
         yield
@@ -434,6 +442,11 @@ class Current:
     state: State | None
     journal: State | None  # an interrupted render's journal: its paths are owned too
     owned: set[str] = field(default_factory=set)
+    temporaries: tuple[str, ...] = ()  # left at the top by a render killed before its journal existed
+
+    @property
+    def interrupted(self) -> bool:
+        return self.journal is not None or bool(self.temporaries)
 
     @property
     def owner(self) -> Owner | None:
@@ -450,7 +463,9 @@ def current(root: Root) -> Current:
     owned = set(state.files) if state else set()
     if journal is not None:
         owned |= set(journal.files)
-    return Current(state, journal, owned)
+    with os.scandir(root.fd) as entries:
+        temporaries = tuple(sorted(e.name for e in entries if _TMP_NAME.match(e.name)))
+    return Current(state, journal, owned, temporaries)
 
 
 def journal_text(owner: Owner, paths: set[str]) -> str:

@@ -115,7 +115,7 @@ def plan(root: Root, cur: Current, contents: dict[str, bytes], owner: Owner) -> 
     state = outdir.state_text(owner, {p: file_digest(d) for p, d in contents.items()}).encode()
     state_changed = cur.state is None or cur.state.raw != state
     return Plan(tuple(added), tuple(changed), tuple(removed), unchanged, tuple(conflicts), state, state_changed,
-                cur.journal is not None)
+                cur.interrupted)
 
 
 def conflict_message(root: Root, conflicts: tuple[str, ...]) -> str:
@@ -163,7 +163,7 @@ def apply(root: Root, cur: Current, contents: dict[str, bytes], the_plan: Plan, 
 
 def verify_exact(root: Root, cur: Current) -> dict[str, bytes] | None:
     """The files, if the directory holds exactly the state file's paths with their hashes and no journal."""
-    if cur.state is None or cur.journal is not None:
+    if cur.state is None or cur.interrupted:
         return None
     expected = cur.state.files
     found: dict[str, bytes] = {}
