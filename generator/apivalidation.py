@@ -17,6 +17,9 @@ exists (a workload's ``ports``, a cluster's ``name``), else at the output file.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import ipaddress
 import json
 import re
 from typing import Any, Callable, Iterable, Iterator
@@ -40,7 +43,6 @@ _PERCENT = re.compile(r"^[0-9]+%$")
 
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * (1 << 10)  # apimachinery TotalAnnotationSizeLimitB
 MAX_CONFIG_SIZE = 1 << 20  # core.MaxSecretSize, used for ConfigMaps and Secrets
-KUBELET_PORT = 10250
 
 
 def dns1123_label(value: str) -> list[str]:
@@ -151,7 +153,7 @@ def _each(path: str, messages: Iterable[str], value: Any) -> Errors:
         yield path, f"Invalid value: {json.dumps(value)}: {message}"
 
 
-def labels(values: Any, path: str) -> Errors:
+def label_map(values: Any, path: str) -> Errors:
     """metav1 validation ValidateLabels."""
     if not isinstance(values, dict):
         return
@@ -160,7 +162,7 @@ def labels(values: Any, path: str) -> Errors:
         yield from _each(f"{path}[{key}]", label_value(str(value)) if isinstance(value, str) else ["must be a string"], value)
 
 
-def annotations(values: Any, path: str) -> Errors:
+def annotation_map(values: Any, path: str) -> Errors:
     """apimachinery ValidateAnnotations: keys are qualified names (lower-cased), total size 256 KiB."""
     if not isinstance(values, dict):
         return
@@ -176,7 +178,7 @@ def label_selector(selector: Any, path: str) -> Errors:
     """metav1 validation ValidateLabelSelector."""
     if not isinstance(selector, dict):
         return
-    yield from labels(selector.get("matchLabels"), f"{path}.matchLabels")
+    yield from label_map(selector.get("matchLabels"), f"{path}.matchLabels")
     for i, expr in enumerate(selector.get("matchExpressions") or []):
         where = f"{path}.matchExpressions[{i}]"
         op, values = expr.get("operator"), expr.get("values") or []
@@ -233,8 +235,8 @@ def object_meta(obj: dict[str, Any]) -> Errors:
     namespace = meta.get("namespace")
     if obj.get("kind") not in CLUSTER_SCOPED and isinstance(namespace, str) and namespace:
         yield from _each("metadata.namespace", dns1123_label(namespace), namespace)
-    yield from labels(meta.get("labels"), "metadata.labels")
-    yield from annotations(meta.get("annotations"), "metadata.annotations")
+    yield from label_map(meta.get("labels"), "metadata.labels")
+    yield from annotation_map(meta.get("annotations"), "metadata.annotations")
 
 
 # --- per kind -------------------------------------------------------------------------
@@ -260,7 +262,7 @@ def service(obj: dict[str, Any]) -> Errors:
     if not ports and not headless and kind != "ExternalName":
         yield "spec.ports", "Required value"
     if headless and kind in ("NodePort", "LoadBalancer"):
-        yield "spec.clusterIP", f"Invalid value: \"None\": may not be set to 'None' for {kind} services"
+        yield "spec.clusterIPs[0]", f"Invalid value: \"None\": may not be set to 'None' for {kind} services"
     if "clusterIPs" in spec and headless and spec["clusterIPs"] != ["None"]:
         yield "spec.clusterIPs", "Invalid value: must be ['None'] when clusterIP is 'None' (headless)"
     names: set[str] = set()
@@ -283,31 +285,59 @@ def service(obj: dict[str, Any]) -> Errors:
         pairs.add(key)
         if kind == "ClusterIP" and port.get("nodePort"):
             yield f"{where}.nodePort", "Forbidden: may not be used when `type` is 'ClusterIP'"
-        if kind == "LoadBalancer" and port.get("port") == KUBELET_PORT:
-            yield f"{where}.port", f"Invalid value: {KUBELET_PORT}: may not expose port {KUBELET_PORT} externally since it is used by kubelet"
-    if spec.get("externalTrafficPolicy") and kind not in ("NodePort", "LoadBalancer"):
+    for i, cidr in enumerate(spec.get("loadBalancerSourceRanges") or []):
+        if kind != "LoadBalancer":
+            yield "spec.loadBalancerSourceRanges", "Forbidden: may only be used when `type` is 'LoadBalancer'"
+            break
+        if not _is_cidr(str(cidr).strip()):
+            yield f"spec.loadBalancerSourceRanges[{i}]", f"Invalid value: {json.dumps(cidr)}: must be a valid CIDR value"
+    if "allocateLoadBalancerNodePorts" in spec and kind != "LoadBalancer":
+        yield "spec.allocateLoadBalancerNodePorts", "Forbidden: may only be used when `type` is 'LoadBalancer'"
+    if spec.get("externalTrafficPolicy") and kind not in ("NodePort", "LoadBalancer") and not spec.get("externalIPs"):
         yield "spec.externalTrafficPolicy", "Invalid value: may only be set for externally-accessible services"
-    yield from labels(spec.get("selector"), "spec.selector")
+    yield from label_map(spec.get("selector"), "spec.selector")
 
 
-def _key_value_data(obj: dict[str, Any]) -> Errors:
-    """ValidateConfigMap / ValidateSecret: keys, no key in both maps, total size 1 MiB."""
+def _is_cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return "/" in text
+
+
+def _decoded_size(value: Any) -> int:
+    try:
+        return len(base64.b64decode(str(value), validate=True))
+    except (binascii.Error, ValueError):
+        return len(str(value).encode())
+
+
+def config_map(obj: dict[str, Any]) -> Errors:
+    """core ValidateConfigMap: keys, no key in both data and binaryData, total size 1 MiB."""
     total = 0
-    bags = ("data", "binaryData") if obj.get("kind") == "ConfigMap" else ("data", "stringData")
-    seen: set[str] = set()
-    for bag in bags:
-        for key, value in (obj.get(bag) or {}).items():
-            yield from _each(f"{bag}[{key}]", config_map_key(str(key)), key)
-            if bag == "binaryData" and key in seen:
-                yield f"{bag}[{key}]", "Invalid value: duplicate of key present in data"
-            seen.add(key)
-            total += len(str(value).encode())
+    data, binary = obj.get("data") or {}, obj.get("binaryData") or {}
+    for key, value in data.items():
+        yield from _each(f"data[{key}]", config_map_key(str(key)), key)
+        if key in binary:
+            yield f"data[{key}]", f"Invalid value: {json.dumps(key)}: duplicate of key present in binaryData"
+        total += len(str(value).encode())
+    for key, value in binary.items():
+        yield from _each(f"binaryData[{key}]", config_map_key(str(key)), key)
+        total += _decoded_size(value)
     if total > MAX_CONFIG_SIZE:
-        yield "", f"Too long: may not be more than {MAX_CONFIG_SIZE} bytes (is {total})"
+        yield "(object)", f"Too long: may not be more than {MAX_CONFIG_SIZE} bytes (is {total})"
 
 
 def secret(obj: dict[str, Any]) -> Errors:
-    yield from _key_value_data(obj)
+    """core ValidateSecret (stringData is merged into data before validation)."""
+    sizes = {str(k): _decoded_size(v) for k, v in (obj.get("data") or {}).items()}
+    sizes.update({str(k): len(str(v).encode()) for k, v in (obj.get("stringData") or {}).items()})
+    for key in sizes:
+        yield from _each(f"data[{key}]", config_map_key(key), key)
+    total = sum(sizes.values())
+    if total > MAX_CONFIG_SIZE:
+        yield "data", f"Too long: may not be more than {MAX_CONFIG_SIZE} bytes (is {total})"
     if obj.get("type") == "kubernetes.io/service-account-token":
         if not ((obj.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/service-account.name"):
             yield "metadata.annotations[kubernetes.io/service-account.name]", "Required value"
@@ -318,8 +348,8 @@ def _pod_template(template: Any, path: str) -> Errors:
     if not isinstance(template, dict):
         yield path, "Required value"
         return
-    yield from labels((template.get("metadata") or {}).get("labels"), f"{path}.metadata.labels")
-    yield from annotations((template.get("metadata") or {}).get("annotations"), f"{path}.metadata.annotations")
+    yield from label_map((template.get("metadata") or {}).get("labels"), f"{path}.metadata.labels")
+    yield from annotation_map((template.get("metadata") or {}).get("annotations"), f"{path}.metadata.annotations")
     spec = template.get("spec") or {}
     volumes: set[str] = set()
     for i, volume in enumerate(spec.get("volumes") or []):
@@ -351,6 +381,12 @@ def _pod_template(template: Any, path: str) -> Errors:
             for j, mount in enumerate(container.get("volumeMounts") or []):
                 if mount.get("name") not in volumes:
                     yield f"{where}.volumeMounts[{j}].name", f"Not found: {json.dumps(mount.get('name'))}"
+            security = container.get("securityContext") or {}
+            if security.get("allowPrivilegeEscalation") is False:
+                if security.get("privileged"):
+                    yield f"{where}.securityContext", "Invalid value: cannot set `allowPrivilegeEscalation` to false and `privileged` to true"
+                if "CAP_SYS_ADMIN" in ((security.get("capabilities") or {}).get("add") or []):
+                    yield f"{where}.securityContext", "Invalid value: cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 for handler in ("httpGet", "tcpSocket", "grpc"):
                     target = ((container.get(probe) or {}).get(handler) or {})
@@ -409,13 +445,15 @@ def _policy_rules(obj: dict[str, Any], namespaced: bool) -> Errors:
         if rule.get("nonResourceURLs"):
             if namespaced:
                 yield f"{where}.nonResourceURLs", "Invalid value: namespaced rules cannot apply to non-resource URLs"
-            if rule.get("apiGroups") or rule.get("resources"):
+            if rule.get("apiGroups") or rule.get("resources") or rule.get("resourceNames"):
                 yield f"{where}.nonResourceURLs", "Invalid value: rules cannot apply to both regular resources and non-resource URLs"
             continue
         if not rule.get("apiGroups"):
             yield f"{where}.apiGroups", "Required value: resource rules must supply at least one api group"
         if not rule.get("resources"):
             yield f"{where}.resources", "Required value: resource rules must supply at least one resource"
+        if rule.get("resourceNames") and len(rule.get("resources") or []) > 1:
+            yield f"{where}.resourceNames", "Required value: resource names cannot apply to multiple resources"
 
 
 def _binding(obj: dict[str, Any], namespaced: bool) -> Errors:
@@ -442,21 +480,27 @@ def _binding(obj: dict[str, Any], namespaced: bool) -> Errors:
             if not namespaced and not subject.get("namespace"):
                 yield f"{where}.namespace", "Required value"
         elif kind in ("User", "Group"):
-            if subject.get("apiGroup") != RBAC_GROUP:
+            # v1 defaulting (SetDefaults_Subject) fills an empty apiGroup before validation
+            if subject.get("apiGroup", RBAC_GROUP) != RBAC_GROUP:
                 yield f"{where}.apiGroup", f"Unsupported value: supported values: \"{RBAC_GROUP}\""
         else:
             yield f"{where}.kind", f"Unsupported value: {json.dumps(kind)}: supported values: ServiceAccount, User, Group"
 
 
+STANDARD_FINALIZERS = {"kubernetes"}
+
+
 def namespace(obj: dict[str, Any]) -> Errors:
-    """core ValidateNamespace: spec.finalizers are qualified names."""
+    """core ValidateNamespace: spec.finalizers are qualified names, standard ones unless prefixed."""
     for i, fin in enumerate((obj.get("spec") or {}).get("finalizers") or []):
         yield from _each(f"spec.finalizers[{i}]", qualified_name(str(fin)), fin)
+        if "/" not in str(fin) and fin not in STANDARD_FINALIZERS:
+            yield f"spec.finalizers[{i}]", f"Invalid value: {json.dumps(fin)}: name is neither a standard finalizer name nor is it fully qualified"
 
 
 KINDS: dict[tuple[str, str], Callable[[dict[str, Any]], Errors]] = {
     ("v1", "Service"): service,
-    ("v1", "ConfigMap"): _key_value_data,
+    ("v1", "ConfigMap"): config_map,
     ("v1", "Secret"): secret,
     ("v1", "Namespace"): namespace,
     ("apps/v1", "Deployment"): deployment,
@@ -547,7 +591,8 @@ def validate(fleet: Fleet, files: dict[str, Any], out_dir: str = "output",
         if not errs:
             continue
         meta = obj.get("metadata") or {}
-        what = f"{obj.get('kind')} {meta.get('namespace') + '/' if meta.get('namespace') else ''}{meta.get('name', '?')}"
+        ns = meta.get("namespace")
+        what = f"{obj.get('kind')} {f'{ns}/' if ns else ''}{meta.get('name', '?')}"
         for field_path, message in errs:
             where = locate(fleet, path, obj, field_path, message, out_dir)
             text = f"{what} in {out_dir}/{path}: {field_path or '(object)'}: {message} (the API server refuses it)"
