@@ -237,6 +237,8 @@ def object_meta(obj: dict[str, Any]) -> Errors:
         yield from _each("metadata.namespace", dns1123_label(namespace), namespace)
     yield from label_map(meta.get("labels"), "metadata.labels")
     yield from annotation_map(meta.get("annotations"), "metadata.annotations")
+    for finalizer in meta.get("finalizers") or []:
+        yield from _each("metadata.finalizers", qualified_name(str(finalizer)), finalizer)
 
 
 # --- per kind -------------------------------------------------------------------------
@@ -409,7 +411,29 @@ def deployment(obj: dict[str, Any]) -> Errors:
         template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
         if not _selector_matches(selector, template_labels):
             yield "spec.template.metadata.labels", "Invalid value: `selector` does not match template `labels`"
+    for fld in ("minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"):
+        if _is_int(spec.get(fld)) and spec[fld] < 0:
+            yield f"spec.{fld}", f"Invalid value: {spec[fld]}: must be greater than or equal to 0"
+    deadline: Any = spec.get("progressDeadlineSeconds")
+    min_ready: Any = spec.get("minReadySeconds") or 0
+    if _is_int(deadline) and _is_int(min_ready) and deadline <= min_ready:
+        yield "spec.progressDeadlineSeconds", f"Invalid value: {deadline}: must be greater than minReadySeconds"
+    rolling = (spec.get("strategy") or {}).get("rollingUpdate")
+    if isinstance(rolling, dict):
+        for fld in ("maxUnavailable", "maxSurge"):
+            if fld in rolling:
+                yield from _positive_int_or_percent(rolling[fld], f"spec.strategy.rollingUpdate.{fld}")
+        # defaults: 25% each
+        if _int_or_percent_value(rolling.get("maxUnavailable", "25%")) == 0 and \
+                _int_or_percent_value(rolling.get("maxSurge", "25%")) == 0:
+            yield "spec.strategy.rollingUpdate.maxUnavailable", "Invalid value: may not be 0 when `maxSurge` is 0"
     yield from _pod_template(spec.get("template"), "spec.template")
+
+
+def _int_or_percent_value(value: Any) -> int | None:
+    if isinstance(value, str) and _PERCENT.match(value):
+        return int(value[:-1])
+    return value if _is_int(value) else None
 
 
 def _positive_int_or_percent(value: Any, path: str) -> Errors:
@@ -577,14 +601,21 @@ def _cluster_of(path: str) -> tuple[str, ...]:
 
 
 def validate(fleet: Fleet, files: dict[str, Any], out_dir: str = "output",
-             cache: dict[str, tuple[tuple[str, str], ...]] | None = None) -> list[Finding]:
-    """``manifest-invalid`` findings for a render (output path -> object); each distinct object is checked once."""
-    seen = {} if cache is None else cache
+             cache: dict[Any, tuple[tuple[str, str], ...]] | None = None,
+             contents: dict[str, bytes] | None = None) -> list[Finding]:
+    """``manifest-invalid`` findings for a render (output path -> object); each distinct object is checked once.
+
+    Objects are told apart by content: by the bytes the render writes for them when
+    ``contents`` is given (already computed, so the cache costs a dict lookup), else by
+    their canonical JSON.
+    """
+    seen: dict[Any, tuple[tuple[str, str], ...]] = {} if cache is None else cache
     findings: list[Finding] = []
     for path, obj in sorted(files.items()):
         if not path.endswith((".yaml", ".yml")) or not isinstance(obj, dict):
             continue
-        key = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+        key: Any = contents[path] if contents is not None and path in contents else \
+            json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
         errs = seen.get(key)
         if errs is None:
             errs = seen[key] = object_errors(obj)

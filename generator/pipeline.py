@@ -101,8 +101,8 @@ def render_output(
             crd_schemas,
             out_dir,
         )
-        api_findings = apivalidation.validate(fleet, files, out_dir)
         contents = serialize_all(files, Path(fleet.file).name)
+        api_findings = apivalidation.validate(fleet, files, out_dir, contents=contents)
         return _Chunk(files if keep_objects else {}, contents, report.findings + tuple(api_findings), report.validated,
                       report.skipped)
 

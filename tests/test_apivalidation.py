@@ -136,6 +136,8 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], tuple[tuple[str, s
      (("metadata.annotations", 'Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '
        "'-', '_' or '.', and must start and end with an alphanumeric character, with an optional DNS subdomain "
        "prefix and '/'"),)),
+    ("metadata-finalizer", SEEDS, _do(["metadata", "finalizers"], ["fleetgen.dev/"]),
+     (("metadata.finalizers", 'Invalid value: "fleetgen.dev/": name part must be non-empty'),)),
     ("namespace-field-label", SEEDS, _do(["metadata", "namespace"], "d" * 64),
      (("metadata.namespace", f'Invalid value: "{"d" * 64}": must be no more than 63 characters'),)),
     ("configmap-name-subdomain", SEEDS, _do(["metadata", "name"], "seeds_cassandra"),
@@ -184,6 +186,11 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], None], tuple[tuple[str, s
      _do(["spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add"], ["CAP_SYS_ADMIN"]),
      (("spec.template.spec.containers[0].securityContext",
        "Invalid value: cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN"),)),
+    ("deployment-progress-deadline", GATEWAY + "deployment.yaml", _do(["spec", "progressDeadlineSeconds"], 0),
+     (("spec.progressDeadlineSeconds", "Invalid value: 0: must be greater than minReadySeconds"),)),
+    ("deployment-rolling-update-zero", GATEWAY + "deployment.yaml",
+     _do(["spec", "strategy"], {"rollingUpdate": {"maxUnavailable": 0, "maxSurge": "0%"}}),
+     (("spec.strategy.rollingUpdate.maxUnavailable", "Invalid value: may not be 0 when `maxSurge` is 0"),)),
     ("pdb-both", GATEWAY + "poddisruptionbudget.yaml", _do(["spec", "maxUnavailable"], 1),
      (("spec", "Invalid value: minAvailable and maxUnavailable cannot be both set"),)),
     ("pdb-percent", GATEWAY + "poddisruptionbudget.yaml", _do(["spec", "minAvailable"], "150%"),
