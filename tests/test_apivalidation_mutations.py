@@ -62,8 +62,36 @@ def _append_copy(path: list[Any], index: int, **changes: Any) -> Callable[[dict[
     return apply
 
 
+def _lists(node: Any, path: list[Any]) -> Iterator[list[Any]]:
+    """Paths of every non-empty list in the document, in document order."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _lists(value, path + [key])
+    elif isinstance(node, list) and node:
+        yield path
+        for i, value in enumerate(node):
+            yield from _lists(value, path + [i])
+
+
+def _numbers(node: Any, path: list[Any]) -> Iterator[list[Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _numbers(value, path + [key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _numbers(value, path + [i])
+    elif isinstance(node, int) and not isinstance(node, bool):
+        yield path
+
+
 def mutations(data: dict[str, Any]) -> Iterator[Mutation]:
     spec = data["spec"]
+    # every list entry duplicated (the first of each list), every number pushed out of range
+    for path in _lists(data, []):
+        yield f"{'/'.join(map(str, path))}[0] duplicated", _append_copy(path, 0)
+    for path in _numbers(data, []):
+        for number in (0, -1, 2**32):
+            yield f"{'/'.join(map(str, path))} = {number}", _set(path, number)
     for wi, workload in enumerate(spec.get("workloads", [])[:2]):
         w = ["spec", "workloads", wi]
         ports = w + ["ports"]
