@@ -48,12 +48,17 @@ def workload_name(fleet: Fleet) -> Iterator[Finding]:
 
 
 def workload_duplicate(fleet: Fleet) -> Iterator[Finding]:
-    """Two workloads with one namespace/name would render the same objects (the API server keeps one)."""
-    first: dict[tuple[str, str], int] = {}
+    """Two workloads with one namespace/name placed in one cluster would render the same objects there."""
+    placed: dict[tuple[str, str, str], int] = {}
     for i, w in enumerate(fleet.workloads):
-        key = (w.namespace, w.name)
-        if key in first:
-            yield error(RULE, f"workload '{w.namespace}/{w.name}' is declared twice (workloads[{first[key]}] and "
-                        f"workloads[{i}]); both would render Service {w.namespace}/{w.name}",
-                        fleet.source.locate(f"{w.pointer}/name"), tuple(c for c, _ in w.placement))
-        first.setdefault(key, i)
+        shared = []
+        for cluster, _ in w.placement:
+            key = (w.namespace, w.name, cluster)
+            if key in placed and placed[key] != i:
+                shared.append((cluster, placed[key]))
+            placed.setdefault(key, i)
+        if shared:
+            clusters = tuple(c for c, _ in shared)
+            yield error(RULE, f"workload '{w.namespace}/{w.name}' is declared twice (workloads[{shared[0][1]}] and "
+                        f"workloads[{i}]) and placed in {', '.join(clusters)} by both; both would render "
+                        f"Service {w.namespace}/{w.name} there", fleet.source.locate(f"{w.pointer}/name"), clusters)
