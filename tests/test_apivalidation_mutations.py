@@ -49,6 +49,12 @@ def _set(path: list[Any], value: Any) -> Callable[[dict[str, Any]], None]:
     return apply
 
 
+def _get(doc: Any, path: list[Any]) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
+
+
 def _append_copy(path: list[Any], index: int, **changes: Any) -> Callable[[dict[str, Any]], None]:
     def apply(doc: dict[str, Any]) -> None:
         node = doc
@@ -84,8 +90,30 @@ def _numbers(node: Any, path: list[Any]) -> Iterator[list[Any]]:
         yield path
 
 
+NAME_KEYS = {"name", "namespace", "network", "project", "meshID", "credentialsSecret", "zone", "clusterDomain",
+             "region", "revision", "trustDomain", "datacenter"}
+
+
+def _names(node: Any, path: list[Any]) -> Iterator[list[Any]]:
+    """Paths of string values under name-like keys (they end up in object names, labels, DNS names)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, str) and key in NAME_KEYS:
+                yield path + [key]
+            else:
+                yield from _names(value, path + [key])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _names(value, path + [i])
+
+
 def mutations(data: dict[str, Any]) -> Iterator[Mutation]:
     spec = data["spec"]
+    # every name-like string at the longest DNS label, and starting with a digit
+    for path in _names(data, []):
+        where = "/".join(map(str, path))
+        yield f"{where} 63 characters", _set(path, "n" * 63)
+        yield f"{where} leading digit", lambda doc, path=path: _set(path, "9" + _get(doc, path)[:62])(doc)
     # every list entry duplicated (the first of each list), every number pushed out of range
     for path in _lists(data, []):
         yield f"{'/'.join(map(str, path))}[0] duplicated", _append_copy(path, 0)
