@@ -345,3 +345,39 @@ def test_each_distinct_object_checked_once(tmp_path: Path) -> None:
     files = {f"clusters/c{i}/namespaces/db.yaml": copy.deepcopy(bad) for i in range(5)}
     findings = apivalidation.validate(fleet, files, cache=cache)
     assert len(findings) == 5 and len(cache) == 1
+
+
+def test_render_hook_locates_namespace_and_fleet_name(tmp_path: Path) -> None:
+    """A Namespace file points at the workload's namespace; a label carrying the fleet's name at metadata.name."""
+    fleet_path = _fleet(tmp_path, FLEET)
+    document = load_file(fleet_path, str(fleet_path))
+    fleet = build(document.data, document.source)
+    workload = fleet.workloads[0]
+    bad_ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "db", "labels": {"x": "-"}}}
+    part_of = f"{fleet.name}-{'k' * 60}"
+    bad_label = {"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": {"name": "c", "namespace": "db", "labels": {"app.kubernetes.io/part-of": part_of}}}
+    findings = apivalidation.validate(fleet, {"clusters/aws-euwest1/namespaces/db.yaml": bad_ns,
+                                              "hub/configmap.yaml": bad_label})
+    assert [(f.location, f.clusters) for f in findings] == [
+        (fleet.source.locate(f"{workload.pointer}/namespace"), ("aws-euwest1",)),
+        (fleet.source.locate("/metadata/name"), ()),
+    ]
+    assert findings[1].message == (
+        f"ConfigMap db/c in output/hub/configmap.yaml: metadata.labels[app.kubernetes.io/part-of]: Invalid value: "
+        f'"{part_of}": must be no more than 63 characters (the API server refuses it)'
+    )
+
+
+def test_unlocatable_error_stays_at_the_output_file(tmp_path: Path) -> None:
+    fleet_path = _fleet(tmp_path, FLEET)
+    document = load_file(fleet_path, str(fleet_path))
+    fleet = build(document.data, document.source)
+    obj = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+           "metadata": {"name": "p", "namespace": "fleet-dns"}, "spec": {"minAvailable": 1, "maxUnavailable": 1}}
+    findings = apivalidation.validate(fleet, {"clusters/aws-euwest1/dns/pdb.yaml": obj}, out_dir="out")
+    assert [f.parsable() for f in findings] == [
+        "out/clusters/aws-euwest1/dns/pdb.yaml:1:1: [error] manifest-invalid PodDisruptionBudget fleet-dns/p in "
+        "out/clusters/aws-euwest1/dns/pdb.yaml: spec: Invalid value: minAvailable and maxUnavailable cannot be both set "
+        "(the API server refuses it)"
+    ]
