@@ -1,0 +1,224 @@
+"""What a fleet change leaves behind: stateful objects the committed output has and the new render drops.
+
+Rules ``stateful-orphan`` (warning) and ``stateful-delete`` (error), see
+docs/decommissioning.md. Removing a cluster, a workload or a placement takes a
+Namespace (and, for DNS changes, provider-owned DNS config) out of the output.
+Every such object fleetgen renders carries the GitOps engines' keep annotations,
+so the next sync leaves it running, unmanaged: that is a warning naming the
+cluster, the namespace and the manual steps. When the *committed* object lacks
+the protection the engine that syncs it honours (output rendered by an older
+fleetgen, or by a blueprint that dropped it), the next sync deletes it with
+everything in it: that is an error. A freshly rendered stateful object without
+the protection is an error too (the next change would delete it).
+
+Only committed files that the new render no longer has are read, so the cost is
+one directory walk plus the removed files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from generator.diagnostics import Finding, Location, error, warning
+from generator.model import Fleet
+
+ORPHAN = "stateful-orphan"
+DELETE = "stateful-delete"
+ARGO_OPTIONS = "argocd.argoproj.io/sync-options"
+FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
+# Provider-owned DNS config fleetgen extends (EKS/self-managed CoreDNS, GKE kube-dns, AKS coredns-custom).
+PROVIDER_DNS_CONFIG = frozenset({("kube-system", "coredns"), ("kube-system", "kube-dns"), ("kube-system", "coredns-custom")})
+DOC = "docs/decommissioning.md"
+
+
+def is_stateful(obj: Any) -> bool:
+    """A Namespace (with everything in it), or provider-owned DNS config (a running system's ConfigMap)."""
+    if not isinstance(obj, dict):
+        return False
+    meta = obj.get("metadata")
+    if obj.get("kind") == "Namespace":
+        return True
+    return (obj.get("kind") == "ConfigMap" and isinstance(meta, dict)
+            and (meta.get("namespace"), meta.get("name")) in PROVIDER_DNS_CONFIG)
+
+
+def _metadata_map(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    value = meta.get(key) if isinstance(meta, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def argo_options(obj: dict[str, Any]) -> set[str]:
+    """Argo CD's per-resource sync options: comma-separated, white space trimmed (as Argo CD parses them)."""
+    text = _metadata_map(obj, "annotations").get(ARGO_OPTIONS)
+    return {part.strip() for part in text.split(",")} if isinstance(text, str) else set()
+
+
+def flux_keeps(obj: dict[str, Any]) -> bool:
+    """Flux skips garbage collection of objects labelled or annotated ``kustomize.toolkit.fluxcd.io/prune: disabled``."""
+    return any(str(_metadata_map(obj, k).get(FLUX_PRUNE, "")).lower() == "disabled" for k in ("annotations", "labels"))
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What the committed hub says about how its clusters are synced."""
+
+    name: str | None  # argocd | flux | None (no hub committed: both engines' protection is required)
+    preserves_on_deletion: bool  # Argo CD ApplicationSet syncPolicy.preserveResourcesOnDeletion
+
+
+def _read_yaml(path: Path) -> list[Any]:
+    try:
+        if path.is_symlink() or not path.is_file():
+            return []
+        return list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+
+
+def committed_engine(out_dir: Path) -> Engine:
+    hub = out_dir / "hub"
+    if (hub / "argocd").is_dir() and not (hub / "argocd").is_symlink():
+        preserve = False
+        for doc in _read_yaml(hub / "argocd" / "applicationset.yaml"):
+            if isinstance(doc, dict) and doc.get("kind") == "ApplicationSet":
+                policy = (doc.get("spec") or {}).get("syncPolicy") or {}
+                preserve = isinstance(policy, dict) and policy.get("preserveResourcesOnDeletion") is True
+        return Engine("argocd", preserve)
+    if (hub / "flux").is_dir() and not (hub / "flux").is_symlink():
+        return Engine("flux", False)
+    return Engine(None, False)
+
+
+def _committed_cluster_files(out_dir: Path) -> Iterator[str]:
+    """Output-relative paths of every YAML file under clusters/, never following links."""
+    root = out_dir / "clusters"
+    if not root.is_dir() or root.is_symlink():
+        return
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith((".yaml", ".yml")):
+                yield (Path(dirpath) / name).relative_to(out_dir).as_posix()
+
+
+def _unprotected(obj: dict[str, Any], engine: Engine, cluster_removed: bool) -> list[str]:
+    """What is missing for ``engine`` to keep ``obj`` (empty: it is kept)."""
+    missing = []
+    options = argo_options(obj)
+    if engine.name in ("argocd", None):
+        if cluster_removed:
+            if not engine.preserves_on_deletion and "Delete=false" not in options:
+                missing.append("Argo CD Delete=false (or ApplicationSet preserveResourcesOnDeletion)")
+        elif "Prune=false" not in options:
+            missing.append("Argo CD Prune=false")
+    if engine.name in ("flux", None) and not flux_keeps(obj):
+        missing.append(f"Flux {FLUX_PRUNE}: disabled")
+    return missing
+
+
+def _describe(obj: dict[str, Any]) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name", "?"))
+    if obj.get("kind") == "Namespace":
+        return f"namespace '{name}'", name
+    return f"{obj.get('kind')} {meta.get('namespace')}/{name}", name
+
+
+def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
+    """Every stateful object the committed output in ``out_dir`` has and ``files`` (the new render) drops."""
+    findings = list(_unprotected_new(fleet, files, out_dir))
+    if not out_dir.is_dir():
+        return findings
+    engine = committed_engine(out_dir)
+    shown = out_dir.as_posix()
+    for rel in _committed_cluster_files(out_dir):
+        if rel in files:
+            continue
+        parts = rel.split("/")
+        cluster = parts[1]
+        cluster_removed = fleet.cluster(cluster) is None
+        for obj in _read_yaml(out_dir / rel):
+            if not is_stateful(obj):
+                continue
+            what, name = _describe(obj)
+            gone_workloads = _workloads_in(out_dir, cluster, name) if obj.get("kind") == "Namespace" else []
+            where, why = _cause(fleet, cluster, name, gone_workloads, Location(f"{shown}/{rel}", 1, 1))
+            missing = _unprotected(obj, engine, cluster_removed)
+            if missing:
+                findings.append(error(
+                    DELETE,
+                    f"{what} in cluster '{cluster}' is no longer rendered ({why}) and the committed {shown}/{rel} "
+                    f"lacks {' and '.join(missing)}: the next sync deletes it and everything in it; render first "
+                    f"with a fleetgen that protects it, sync that, then remove it ({DOC})",
+                    where, (cluster,),
+                ))
+                continue
+            steps = _steps(obj, cluster, name, gone_workloads)
+            findings.append(warning(
+                ORPHAN,
+                f"{what} in cluster '{cluster}' is no longer rendered ({why}); the GitOps engine keeps it "
+                f"running but unmanaged: {steps} ({DOC})",
+                where, (cluster,),
+            ))
+    return findings
+
+
+def _workloads_in(out_dir: Path, cluster: str, namespace: str) -> list[str]:
+    """The workload names the committed output renders in ``namespace`` of ``cluster``."""
+    folder = out_dir / "clusters" / cluster / "workloads" / namespace
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
+
+
+def _cause(fleet: Fleet, cluster: str, namespace: str, workloads: list[str], file: Location) -> tuple[Location, str]:
+    """The fleet line that caused the removal (where one exists, else the committed file) and why."""
+    c = fleet.cluster(cluster)
+    if c is None:
+        return file, f"cluster '{cluster}' was removed from the fleet"
+    for w in fleet.workloads:
+        if w.namespace == namespace and w.name in workloads:
+            return fleet.source.locate(f"{w.pointer}/placement"), (
+                f"workload '{namespace}/{w.name}' is no longer placed in '{cluster}'")
+    if workloads:
+        names = ", ".join(f"'{namespace}/{n}'" for n in workloads)
+        return file, f"workload {names} was removed from the fleet"
+    return fleet.source.locate(f"{c.pointer}/name"), f"cluster '{cluster}' no longer renders it"
+
+
+def _steps(obj: dict[str, Any], cluster: str, name: str, workloads: list[str]) -> str:
+    if obj.get("kind") != "Namespace":
+        return (f"restore the provider's default {name} in cluster '{cluster}' by hand, "
+                "or keep it if something still uses it")
+    replicas = ", ".join(f"{name}/{w}" for w in workloads) or "every workload in it"
+    return (f"drain it (move clients away), decommission the replicas of {replicas} in '{cluster}' (remove them "
+            "from the data system's membership so their data re-replicates), scale the StatefulSets to zero, back up "
+            f"the PersistentVolumeClaims, then `kubectl --context {cluster} delete namespace {name}`")
+
+
+def _unprotected_new(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> Iterator[Finding]:
+    """A stateful object the new render emits without both engines' keep annotations (a blueprint dropped them)."""
+    engine = Engine(fleet.gitops.engine, False)
+    shown = out_dir.as_posix()
+    for rel, obj in files.items():
+        if not rel.startswith("clusters/") or not is_stateful(obj):
+            continue
+        missing = _unprotected(obj, engine, cluster_removed=False)
+        if engine.name == "argocd" and "Delete=false" not in argo_options(obj):
+            missing.append("Argo CD Delete=false")
+        if missing:
+            what, _ = _describe(obj)
+            cluster = rel.split("/")[1]
+            yield error(
+                DELETE,
+                f"{what} rendered for cluster '{cluster}' lacks {' and '.join(missing)}: removing it from the "
+                f"fleet later would make the GitOps engine delete it and everything in it; keep k.keepOnPrune "
+                f"on it in the blueprint",
+                Location(f"{shown}/{rel}", 1, 1), (cluster,),
+            )
