@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes
+from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, reservednames, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -18,6 +18,7 @@ Check = Callable[[Fleet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
+    reservednames.reserved_name,
     dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
