@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, reservednames, routes
+from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, meshendpoint, overlay, reservednames, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -30,6 +30,7 @@ CHECKS: tuple[Check, ...] = (
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
+    meshendpoint.mesh_endpoint,
     routes.route_plan,
     overlay.overlay,
     discovery.discovery_ip,
