@@ -34,6 +34,7 @@ FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
 # Provider-owned DNS config fleetgen extends (EKS/self-managed CoreDNS, GKE kube-dns, AKS coredns-custom).
 PROVIDER_DNS_CONFIG = frozenset({("kube-system", "coredns"), ("kube-system", "kube-dns"), ("kube-system", "coredns-custom")})
 DOC = "docs/decommissioning.md"
+APPSET = "applicationset.yaml"
 
 
 def is_stateful(obj: Any) -> bool:
@@ -70,6 +71,7 @@ class Engine:
 
     name: str | None  # argocd | flux | None (no hub committed: both engines' protection is required)
     preserves_on_deletion: bool  # Argo CD ApplicationSet syncPolicy.preserveResourcesOnDeletion
+    appset: str | None = None  # Argo CD: the committed ApplicationSet's namespace/name
 
 
 def _read_yaml(path: Path) -> list[Any]:
@@ -84,15 +86,42 @@ def _read_yaml(path: Path) -> list[Any]:
 def committed_engine(out_dir: Path) -> Engine:
     hub = out_dir / "hub"
     if (hub / "argocd").is_dir() and not (hub / "argocd").is_symlink():
-        preserve = False
-        for doc in _read_yaml(hub / "argocd" / "applicationset.yaml"):
+        preserve, appset = False, None
+        for doc in _read_yaml(hub / "argocd" / APPSET):
             if isinstance(doc, dict) and doc.get("kind") == "ApplicationSet":
                 policy = (doc.get("spec") or {}).get("syncPolicy") or {}
                 preserve = isinstance(policy, dict) and policy.get("preserveResourcesOnDeletion") is True
-        return Engine("argocd", preserve)
+                appset = _identity(doc)
+        return Engine("argocd", preserve, appset)
     if (hub / "flux").is_dir() and not (hub / "flux").is_symlink():
         return Engine("flux", False)
     return Engine(None, False)
+
+
+def _identity(obj: Any) -> str | None:
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    return f"{meta.get('namespace')}/{meta.get('name')}" if isinstance(meta, dict) else None
+
+
+def replaced_syncers(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine) -> dict[str, str]:
+    """Clusters that stay in the fleet but whose committed Application (ApplicationSet) or Flux Kustomization
+    the new render drops or renames (fleet renamed, engine switched): cluster -> what is deleted.
+
+    Deleting it deletes what it synced (unless protected) before its successor recreates it, empty."""
+    staying = [c.name for c in fleet.clusters]
+    if engine.name == "argocd" and engine.appset is not None:
+        new = _identity(files.get(f"hub/argocd/{APPSET}"))
+        if new != engine.appset:
+            return {c: f"the committed ApplicationSet {engine.appset} is no longer rendered" for c in staying}
+        return {}
+    out: dict[str, str] = {}
+    if engine.name == "flux":
+        for c in staying:
+            rel = f"hub/flux/kustomization-{c}.yaml"
+            old = next((_identity(d) for d in _read_yaml(out_dir / rel) if isinstance(d, dict)), None)
+            if old is not None and old != _identity(files.get(rel)):
+                out[c] = f"the committed Flux Kustomization {old} is no longer rendered"
+    return out
 
 
 def _committed_cluster_files(out_dir: Path) -> Iterator[str]:
@@ -166,7 +195,36 @@ def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
                 f"running but unmanaged: {steps} ({DOC})",
                 where, (cluster,),
             ))
+    findings.extend(_recreated(fleet, files, out_dir, engine))
     return findings
+
+
+def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine) -> Iterator[Finding]:
+    """Stateful objects still rendered whose committed syncer is deleted: protected against deletion, or an error."""
+    replaced = replaced_syncers(fleet, files, out_dir, engine)
+    if not replaced:
+        return
+    switched = fleet.gitops.engine != engine.name and "/spec/gitops/engine" in fleet.source.values
+    where = fleet.source.locate("/spec/gitops/engine" if switched else "/metadata/name")
+    shown = out_dir.as_posix()
+    for rel in _committed_cluster_files(out_dir):
+        cluster = rel.split("/")[1]
+        if cluster not in replaced or rel not in files:
+            continue
+        for obj in _read_yaml(out_dir / rel):
+            if not is_stateful(obj):
+                continue
+            missing = _unprotected(obj, engine, cluster_removed=True)
+            if missing:
+                what, _ = _describe(obj)
+                yield error(
+                    DELETE,
+                    f"{what} in cluster '{cluster}': {replaced[cluster]} (fleet renamed or GitOps engine switched), "
+                    f"and the committed {shown}/{rel} lacks {' and '.join(missing)}: deleting it deletes the "
+                    f"{what} and everything in it before the new one recreates it empty; render the old fleet with "
+                    f"a fleetgen that protects it and sync that first ({DOC})",
+                    where, (cluster,),
+                )
 
 
 def _workloads_in(out_dir: Path, cluster: str, namespace: str) -> list[str]:

@@ -186,6 +186,29 @@ def test_unprotected_committed_namespace_is_an_error(tmp_path: Path, engine: str
         assert "lacks Argo CD Delete=false (or ApplicationSet preserveResourcesOnDeletion)" in str(found[-1]["message"])
 
 
+@pytest.mark.parametrize("engine", ["argocd", "flux"])
+def test_renaming_the_fleet_deletes_the_old_syncer_and_needs_the_protection(tmp_path: Path, engine: str) -> None:
+    """A renamed fleet renames the ApplicationSet / Kustomizations: the old ones are deleted with what they synced."""
+    fleet, out = tmp_path / "fleet.yaml", tmp_path / "output"
+    fleet.write_text(fleet_text(engine))
+    render(fleet, out)
+    fleet.write_text(fleet_text(engine).replace("name: ring", "name: ring2"))
+    assert check(fleet, out)[1] == []  # protected: nothing is deleted, the new syncer adopts the namespaces
+    _strip_protection(out)
+    _, found = check(fleet, out)
+    old = "ApplicationSet argocd/ring" if engine == "argocd" else "Flux Kustomization flux-system/ring-a"
+    lacks = ("Argo CD Delete=false (or ApplicationSet preserveResourcesOnDeletion)" if engine == "argocd"
+             else "Flux kustomize.toolkit.fluxcd.io/prune: disabled")
+    assert _messages(found, tmp_path)[0] == (
+        f"fleet.yaml:4: [error] stateful-delete namespace 'db' in cluster 'a': the committed {old} is no longer "
+        f"rendered (fleet renamed or GitOps engine switched), and the committed output/clusters/a/namespaces/db.yaml "
+        f"lacks {lacks}: deleting it deletes the namespace 'db' and everything in it before the new one recreates it "
+        "empty; render the old fleet with a fleetgen that protects it and sync that first (docs/decommissioning.md)"
+    )
+    assert sorted((f["clusters"][0], _rel(f, tmp_path)) for f in found) == [  # type: ignore[index]
+        ("a", "fleet.yaml"), ("a", "fleet.yaml"), ("b", "fleet.yaml"), ("c", "fleet.yaml"), ("c", "fleet.yaml")]
+
+
 def test_rendered_namespace_without_protection_is_an_error(tmp_path: Path) -> None:
     """A blueprint that drops the keep annotations is caught before it is committed."""
     from generator import orphans
@@ -201,3 +224,17 @@ def test_rendered_namespace_without_protection_is_an_error(tmp_path: Path) -> No
         "rendered for cluster 'a' lacks Argo CD Prune=false and Argo CD Delete=false: removing it from the fleet later "
         "would make the GitOps engine delete it and everything in it; keep k.keepOnPrune on it in the blueprint",
     ]
+
+
+def test_switching_the_engine_deletes_the_applicationset(tmp_path: Path) -> None:
+    fleet, out = tmp_path / "fleet.yaml", tmp_path / "output"
+    fleet.write_text(fleet_text("argocd"))
+    render(fleet, out)
+    fleet.write_text(fleet_text("flux"))
+    assert check(fleet, out)[1] == []  # preserveResourcesOnDeletion and Delete=false keep everything
+    _strip_protection(out)
+    _, found = check(fleet, out)
+    assert len(found) == 5
+    assert {(_rel(f, tmp_path), f["location"]["line"], f["rule"]) for f in found} == {  # type: ignore[index]
+        ("fleet.yaml", 7, "stateful-delete")}
+    assert "the committed ApplicationSet argocd/ring is no longer rendered" in str(found[0]["message"])
