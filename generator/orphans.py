@@ -17,8 +17,8 @@ one directory walk plus the removed files.
 
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,6 +34,7 @@ FLUX_PRUNE = "kustomize.toolkit.fluxcd.io/prune"
 # Provider-owned DNS config fleetgen extends (EKS/self-managed CoreDNS, GKE kube-dns, AKS coredns-custom).
 PROVIDER_DNS_CONFIG = frozenset({("kube-system", "coredns"), ("kube-system", "kube-dns"), ("kube-system", "coredns-custom")})
 DOC = "docs/decommissioning.md"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 APPSET = "applicationset.yaml"
 
 
@@ -65,20 +66,49 @@ def flux_keeps(obj: dict[str, Any]) -> bool:
     return any(str(_metadata_map(obj, k).get(FLUX_PRUNE, "")).lower() == "disabled" for k in ("annotations", "labels"))
 
 
-@dataclass(frozen=True)
 class Engine:
-    """What the committed hub says about how its clusters are synced."""
+    """What the committed hub says about how its clusters are synced.
 
-    name: str | None  # argocd | flux | None (no hub committed: both engines' protection is required)
-    preserves_on_deletion: bool  # Argo CD ApplicationSet syncPolicy.preserveResourcesOnDeletion
-    appset: str | None = None  # Argo CD: the committed ApplicationSet's namespace/name
+    ``name``: argocd | flux | None (no hub committed: both engines' protection is required).
+    The ApplicationSet is read only when a question needs it (it lists every cluster)."""
+
+    def __init__(self, name: str | None, appset_file: Path | None = None) -> None:
+        self.name = name
+        self._file = appset_file
+
+    @functools.cached_property
+    def _appset(self) -> dict[str, Any] | None:
+        docs = _read_yaml(self._file) if self._file is not None else []
+        return next((d for d in docs if isinstance(d, dict) and d.get("kind") == "ApplicationSet"), None)
+
+    @property
+    def preserves_on_deletion(self) -> bool:
+        """Argo CD ApplicationSet ``spec.syncPolicy.preserveResourcesOnDeletion``."""
+        doc = self._appset
+        policy = (doc.get("spec") or {}).get("syncPolicy") if doc is not None else None
+        return isinstance(policy, dict) and policy.get("preserveResourcesOnDeletion") is True
+
+    @functools.cached_property
+    def appset(self) -> str | None:
+        """The committed ApplicationSet's namespace/name, from the head of the file when fleetgen wrote it
+        (apiVersion, kind, metadata come first), else from the whole document."""
+        if self._file is None:
+            return None
+        try:
+            text = self._file.read_text(encoding="utf-8") if not self._file.is_symlink() else ""
+            head = yaml.load(text.split("\nspec:", 1)[0], Loader=_Loader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            head = None
+        if isinstance(head, dict) and head.get("kind") == "ApplicationSet":
+            return _identity(head)
+        return _identity(self._appset) if self._appset is not None else None
 
 
 def _read_yaml(path: Path) -> list[Any]:
     try:
         if path.is_symlink() or not path.is_file():
             return []
-        return list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+        return list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return []
 
@@ -86,19 +116,14 @@ def _read_yaml(path: Path) -> list[Any]:
 def committed_engine(out_dir: Path) -> Engine:
     hub = out_dir / "hub"
     if (hub / "argocd").is_dir() and not (hub / "argocd").is_symlink():
-        preserve, appset = False, None
-        for doc in _read_yaml(hub / "argocd" / APPSET):
-            if isinstance(doc, dict) and doc.get("kind") == "ApplicationSet":
-                policy = (doc.get("spec") or {}).get("syncPolicy") or {}
-                preserve = isinstance(policy, dict) and policy.get("preserveResourcesOnDeletion") is True
-                appset = _identity(doc)
-        return Engine("argocd", preserve, appset)
+        return Engine("argocd", hub / "argocd" / APPSET)
     if (hub / "flux").is_dir() and not (hub / "flux").is_symlink():
-        return Engine("flux", False)
-    return Engine(None, False)
+        return Engine("flux")
+    return Engine(None)
 
 
 def _identity(obj: Any) -> str | None:
+    """``namespace/name`` of an object."""
     meta = obj.get("metadata") if isinstance(obj, dict) else None
     return f"{meta.get('namespace')}/{meta.get('name')}" if isinstance(meta, dict) else None
 
@@ -129,11 +154,13 @@ def _committed_cluster_files(out_dir: Path) -> Iterator[str]:
     root = out_dir / "clusters"
     if not root.is_dir() or root.is_symlink():
         return
+    base = len(os.fspath(out_dir).rstrip(os.sep)) + 1
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames.sort()
+        rel_dir = dirpath[base:].replace(os.sep, "/")
         for name in sorted(filenames):
             if name.endswith((".yaml", ".yml")):
-                yield (Path(dirpath) / name).relative_to(out_dir).as_posix()
+                yield f"{rel_dir}/{name}"
 
 
 def _unprotected(obj: dict[str, Any], engine: Engine, cluster_removed: bool) -> list[str]:
@@ -262,7 +289,7 @@ def _steps(obj: dict[str, Any], cluster: str, name: str, workloads: list[str]) -
 
 def _unprotected_new(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> Iterator[Finding]:
     """A stateful object the new render emits without both engines' keep annotations (a blueprint dropped them)."""
-    engine = Engine(fleet.gitops.engine, False)
+    engine = Engine(fleet.gitops.engine)
     shown = out_dir.as_posix()
     for rel, obj in files.items():
         if not rel.startswith("clusters/") or not is_stateful(obj):
