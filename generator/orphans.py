@@ -223,7 +223,29 @@ def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
                 where, (cluster,),
             ))
     findings.extend(_recreated(fleet, files, out_dir, engine))
+    findings.extend(_workloads_leaving(fleet, files, out_dir))
     return findings
+
+
+def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> Iterator[Finding]:
+    """A workload leaves a cluster whose namespace stays: its headless Service is pruned under running pods."""
+    shown = out_dir.as_posix()
+    for rel in _committed_cluster_files(out_dir):
+        parts = rel.split("/")
+        if len(parts) != 6 or parts[2] != "workloads" or parts[5] != "service-headless.yaml" or rel in files:
+            continue
+        cluster, ns, name = parts[1], parts[3], parts[4]
+        if fleet.cluster(cluster) is None or f"clusters/{cluster}/namespaces/{ns}.yaml" not in files:
+            continue  # the cluster or the whole namespace goes: reported above
+        where, why = _cause(fleet, cluster, ns, [name], Location(f"{shown}/{rel}", 1, 1))
+        yield warning(
+            ORPHAN,
+            f"workload '{ns}/{name}' leaves cluster '{cluster}' ({why}): the next sync deletes its headless Service "
+            f"and seeds there, while its StatefulSet (not rendered by fleetgen) keeps running without stable pod "
+            f"names: decommission the replicas of {ns}/{name} in '{cluster}' and scale it to zero before syncing, "
+            f"then delete it and its PersistentVolumeClaims by hand ({DOC})",
+            where, (cluster,),
+        )
 
 
 def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine) -> Iterator[Finding]:

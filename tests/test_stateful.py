@@ -238,3 +238,20 @@ def test_switching_the_engine_deletes_the_applicationset(tmp_path: Path) -> None
     assert {(_rel(f, tmp_path), f["location"]["line"], f["rule"]) for f in found} == {  # type: ignore[index]
         ("fleet.yaml", 7, "stateful-delete")}
     assert "the committed ApplicationSet argocd/ring is no longer rendered" in str(found[0]["message"])
+
+
+def test_workload_leaving_a_namespace_that_stays_is_reported(tmp_path: Path) -> None:
+    """etcd moves into namespace db next to cassandra, then leaves cluster a: db stays, etcd's Service goes."""
+    fleet, out = tmp_path / "fleet.yaml", tmp_path / "output"
+    text = fleet_text("argocd").replace("namespace: kv", "namespace: db")
+    fleet.write_text(text)
+    render(fleet, out)
+    fleet.write_text(text.replace("placement: {a: 3, c: 3}", "placement: {c: 3}"))
+    _, found = check(fleet, out)
+    assert _messages(found, tmp_path) == [
+        "fleet.yaml:37: [warning] stateful-orphan workload 'db/etcd' leaves cluster 'a' (workload 'db/etcd' is no "
+        "longer placed in 'a'): the next sync deletes its headless Service and seeds there, while its StatefulSet "
+        "(not rendered by fleetgen) keeps running without stable pod names: decommission the replicas of db/etcd in "
+        "'a' and scale it to zero before syncing, then delete it and its PersistentVolumeClaims by hand "
+        "(docs/decommissioning.md)",
+    ]
