@@ -94,14 +94,7 @@ class Engine:
         (apiVersion, kind, metadata come first), else from the whole document."""
         if self._file is None:
             return None
-        try:
-            text = self._file.read_text(encoding="utf-8") if not self._file.is_symlink() else ""
-            head = yaml.load(text.split("\nspec:", 1)[0], Loader=_Loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            head = None
-        if isinstance(head, dict) and head.get("kind") == "ApplicationSet":
-            return _identity(head)
-        return _identity(self._appset) if self._appset is not None else None
+        return _head_identity(self._file) or (_identity(self._appset) if self._appset is not None else None)
 
 
 def _read_yaml(path: Path) -> list[Any]:
@@ -141,12 +134,29 @@ def replaced_syncers(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine:
         return {}
     out: dict[str, str] = {}
     if engine.name == "flux":
+        # Every Kustomization is named <fleet>-<cluster> in spec.gitops.namespace: when the first one kept its
+        # name, all did (reading each of N files would cost more than the rest of this check).
         for c in staying:
             rel = f"hub/flux/kustomization-{c}.yaml"
-            old = next((_identity(d) for d in _read_yaml(out_dir / rel) if isinstance(d, dict)), None)
-            if old is not None and old != _identity(files.get(rel)):
+            old = _head_identity(out_dir / rel)
+            if old is None:
+                continue  # a cluster added since: nothing committed to lose
+            if old == _identity(files.get(rel)) and not out:
+                break
+            if old != _identity(files.get(rel)):
                 out[c] = f"the committed Flux Kustomization {old} is no longer rendered"
     return out
+
+
+def _head_identity(path: Path) -> str | None:
+    """namespace/name of a file fleetgen wrote (apiVersion, kind, metadata come before spec), reading only that."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        head = yaml.load(path.read_text(encoding="utf-8").split("\nspec:", 1)[0], Loader=_Loader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return _identity(head) if isinstance(head, dict) else None
 
 
 def _committed_cluster_files(out_dir: Path) -> Iterator[str]:
@@ -193,7 +203,8 @@ def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
         return findings
     engine = committed_engine(out_dir)
     shown = out_dir.as_posix()
-    for rel in _committed_cluster_files(out_dir):
+    committed = list(_committed_cluster_files(out_dir))
+    for rel in committed:
         if rel in files:
             continue
         parts = rel.split("/")
@@ -222,15 +233,15 @@ def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
                 f"running but unmanaged: {steps} ({DOC})",
                 where, (cluster,),
             ))
-    findings.extend(_recreated(fleet, files, out_dir, engine))
-    findings.extend(_workloads_leaving(fleet, files, out_dir))
+    findings.extend(_recreated(fleet, files, out_dir, engine, committed))
+    findings.extend(_workloads_leaving(fleet, files, out_dir, committed))
     return findings
 
 
-def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> Iterator[Finding]:
+def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: list[str]) -> Iterator[Finding]:
     """A workload leaves a cluster whose namespace stays: its headless Service is pruned under running pods."""
     shown = out_dir.as_posix()
-    for rel in _committed_cluster_files(out_dir):
+    for rel in committed:
         parts = rel.split("/")
         if len(parts) != 6 or parts[2] != "workloads" or parts[5] != "service-headless.yaml" or rel in files:
             continue
@@ -248,7 +259,8 @@ def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> It
         )
 
 
-def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine) -> Iterator[Finding]:
+def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine,
+               committed: list[str]) -> Iterator[Finding]:
     """Stateful objects still rendered whose committed syncer is deleted: protected against deletion, or an error."""
     replaced = replaced_syncers(fleet, files, out_dir, engine)
     if not replaced:
@@ -256,7 +268,7 @@ def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engin
     switched = fleet.gitops.engine != engine.name and "/spec/gitops/engine" in fleet.source.values
     where = fleet.source.locate("/spec/gitops/engine" if switched else "/metadata/name")
     shown = out_dir.as_posix()
-    for rel in _committed_cluster_files(out_dir):
+    for rel in committed:
         cluster = rel.split("/")[1]
         if cluster not in replaced or rel not in files:
             continue
