@@ -11,20 +11,22 @@ fleetgen, or by a blueprint that dropped it), the next sync deletes it with
 everything in it: that is an error. A freshly rendered stateful object without
 the protection is an error too (the next change would delete it).
 
-Only committed files that the new render no longer has are read, so the cost is
-one directory walk plus the removed files.
+The committed files are those the output's state file lists (fleetgen's own),
+read through the output directory's descriptors; only the files the new render no
+longer has are parsed, so the cost is one state file plus the removed files.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
 
+from generator import outdir
 from generator.diagnostics import Finding, Location, error, warning
+from generator.errors import UsageError
 from generator.model import Fleet
 
 ORPHAN = "stateful-orphan"
@@ -72,13 +74,13 @@ class Engine:
     ``name``: argocd | flux | None (no hub committed: both engines' protection is required).
     The ApplicationSet is read only when a question needs it (it lists every cluster)."""
 
-    def __init__(self, name: str | None, appset_file: Path | None = None) -> None:
+    def __init__(self, name: str | None, committed: Committed | None = None) -> None:
         self.name = name
-        self._file = appset_file
+        self._committed = committed if name == "argocd" else None
 
     @functools.cached_property
     def _appset(self) -> dict[str, Any] | None:
-        docs = _read_yaml(self._file) if self._file is not None else []
+        docs = self._committed.read_yaml(f"hub/argocd/{APPSET}") if self._committed is not None else []
         return next((d for d in docs if isinstance(d, dict) and d.get("kind") == "ApplicationSet"), None)
 
     @property
@@ -92,27 +94,55 @@ class Engine:
     def appset(self) -> str | None:
         """The committed ApplicationSet's namespace/name, from the head of the file when fleetgen wrote it
         (apiVersion, kind, metadata come first), else from the whole document."""
-        if self._file is None:
+        if self._committed is None:
             return None
-        return _head_identity(self._file) or (_identity(self._appset) if self._appset is not None else None)
+        head = self._committed.head_identity(f"hub/argocd/{APPSET}")
+        return head or (_identity(self._appset) if self._appset is not None else None)
 
 
-def _read_yaml(path: Path) -> list[Any]:
-    try:
-        if path.is_symlink() or not path.is_file():
+class Committed:
+    """The committed output: the files its state file (and an interrupted render's journal) lists, read
+    through the output directory's descriptors, never through a link (generator/outdir.py)."""
+
+    def __init__(self, root: outdir.Root, owned: set[str]) -> None:
+        self.root = root
+        self.owned = owned
+        self.cluster_files = sorted(p for p in owned if p.startswith("clusters/") and p.endswith((".yaml", ".yml")))
+
+    def text(self, rel: str) -> str | None:
+        try:
+            data = self.root.read(rel)
+            return data.decode("utf-8") if data is not None else None
+        except (OSError, UnicodeDecodeError, UsageError):
+            return None
+
+    def read_yaml(self, rel: str) -> list[Any]:
+        text = self.text(rel)
+        try:
+            return list(yaml.load_all(text, Loader=_Loader)) if text is not None else []
+        except yaml.YAMLError:
             return []
-        return list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []
 
+    def head_identity(self, rel: str) -> str | None:
+        """namespace/name of a file fleetgen wrote (apiVersion, kind, metadata come before spec), parsing only that."""
+        text = self.text(rel)
+        try:
+            head = yaml.load(text.split("\nspec:", 1)[0], Loader=_Loader) if text is not None else None
+        except yaml.YAMLError:
+            return None
+        return _identity(head) if isinstance(head, dict) else None
 
-def committed_engine(out_dir: Path) -> Engine:
-    hub = out_dir / "hub"
-    if (hub / "argocd").is_dir() and not (hub / "argocd").is_symlink():
-        return Engine("argocd", hub / "argocd" / APPSET)
-    if (hub / "flux").is_dir() and not (hub / "flux").is_symlink():
-        return Engine("flux")
-    return Engine(None)
+    def engine(self) -> Engine:
+        if any(p.startswith("hub/argocd/") for p in self.owned):
+            return Engine("argocd", self)
+        if any(p.startswith("hub/flux/") for p in self.owned):
+            return Engine("flux")
+        return Engine(None)
+
+    def workloads_in(self, cluster: str, namespace: str) -> list[str]:
+        """The workload names the committed output renders in ``namespace`` of ``cluster``."""
+        prefix = f"clusters/{cluster}/workloads/{namespace}/"
+        return sorted({p[len(prefix):].split("/", 1)[0] for p in self.cluster_files if p.startswith(prefix)})
 
 
 def _identity(obj: Any) -> str | None:
@@ -121,7 +151,7 @@ def _identity(obj: Any) -> str | None:
     return f"{meta.get('namespace')}/{meta.get('name')}" if isinstance(meta, dict) else None
 
 
-def replaced_syncers(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine) -> dict[str, str]:
+def replaced_syncers(fleet: Fleet, files: dict[str, Any], committed: Committed, engine: Engine) -> dict[str, str]:
     """Clusters that stay in the fleet but whose committed Application (ApplicationSet) or Flux Kustomization
     the new render drops or renames (fleet renamed, engine switched): cluster -> what is deleted.
 
@@ -138,7 +168,7 @@ def replaced_syncers(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine:
         # name, all did (reading each of N files would cost more than the rest of this check).
         for c in staying:
             rel = f"hub/flux/kustomization-{c}.yaml"
-            old = _head_identity(out_dir / rel)
+            old = committed.head_identity(rel)
             if old is None:
                 continue  # a cluster added since: nothing committed to lose
             if old == _identity(files.get(rel)) and not out:
@@ -146,31 +176,6 @@ def replaced_syncers(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine:
             if old != _identity(files.get(rel)):
                 out[c] = f"the committed Flux Kustomization {old} is no longer rendered"
     return out
-
-
-def _head_identity(path: Path) -> str | None:
-    """namespace/name of a file fleetgen wrote (apiVersion, kind, metadata come before spec), reading only that."""
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        head = yaml.load(path.read_text(encoding="utf-8").split("\nspec:", 1)[0], Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    return _identity(head) if isinstance(head, dict) else None
-
-
-def _committed_cluster_files(out_dir: Path) -> Iterator[str]:
-    """Output-relative paths of every YAML file under clusters/, never following links."""
-    root = out_dir / "clusters"
-    if not root.is_dir() or root.is_symlink():
-        return
-    base = len(os.fspath(out_dir).rstrip(os.sep)) + 1
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        rel_dir = dirpath[base:].replace(os.sep, "/")
-        for name in sorted(filenames):
-            if name.endswith((".yaml", ".yml")):
-                yield f"{rel_dir}/{name}"
 
 
 def _unprotected(obj: dict[str, Any], engine: Engine, cluster_removed: bool) -> list[str]:
@@ -199,49 +204,59 @@ def _describe(obj: dict[str, Any]) -> tuple[str, str]:
 def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
     """Every stateful object the committed output in ``out_dir`` has and ``files`` (the new render) drops."""
     findings = list(_unprotected_new(fleet, files, out_dir))
-    if not out_dir.is_dir():
-        return findings
-    engine = committed_engine(out_dir)
+    try:
+        with outdir.opened(out_dir, create=False) as root:
+            if root is None:
+                return findings
+            with outdir.locked(root, exclusive=False):
+                committed = Committed(root, outdir.current(root).owned)
+                findings.extend(_dropped(fleet, files, out_dir, committed))
+                findings.extend(_recreated(fleet, files, out_dir, committed))
+                findings.extend(_workloads_leaving(fleet, files, out_dir, committed))
+    except UsageError:
+        pass  # an output fleetgen cannot read is reported by the output checks (output-stale, output-owner)
+    return findings
+
+
+def _dropped(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Committed) -> Iterator[Finding]:
+    """Committed stateful objects the new render no longer has: kept (warning) or deleted (error)."""
+    engine = committed.engine()
     shown = out_dir.as_posix()
-    committed = list(_committed_cluster_files(out_dir))
-    for rel in committed:
+    for rel in committed.cluster_files:
         if rel in files:
             continue
-        parts = rel.split("/")
-        cluster = parts[1]
+        cluster = rel.split("/")[1]
         cluster_removed = fleet.cluster(cluster) is None
-        for obj in _read_yaml(out_dir / rel):
+        for obj in committed.read_yaml(rel):
             if not is_stateful(obj):
                 continue
             what, name = _describe(obj)
-            gone_workloads = _workloads_in(out_dir, cluster, name) if obj.get("kind") == "Namespace" else []
+            gone_workloads = committed.workloads_in(cluster, name) if obj.get("kind") == "Namespace" else []
             where, why = _cause(fleet, cluster, name, gone_workloads, Location(f"{shown}/{rel}", 1, 1))
             missing = _unprotected(obj, engine, cluster_removed)
             if missing:
-                findings.append(error(
+                yield error(
                     DELETE,
                     f"{what} in cluster '{cluster}' is no longer rendered ({why}) and the committed {shown}/{rel} "
                     f"lacks {' and '.join(missing)}: the next sync deletes it and everything in it; render first "
                     f"with a fleetgen that protects it, sync that, then remove it ({DOC})",
                     where, (cluster,),
-                ))
+                )
                 continue
             steps = _steps(obj, cluster, name, gone_workloads)
-            findings.append(warning(
+            yield warning(
                 ORPHAN,
                 f"{what} in cluster '{cluster}' is no longer rendered ({why}); the GitOps engine keeps it "
                 f"running but unmanaged: {steps} ({DOC})",
                 where, (cluster,),
-            ))
-    findings.extend(_recreated(fleet, files, out_dir, engine, committed))
-    findings.extend(_workloads_leaving(fleet, files, out_dir, committed))
-    return findings
+            )
 
 
-def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: list[str]) -> Iterator[Finding]:
+def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path,
+                       committed: Committed) -> Iterator[Finding]:
     """A workload leaves a cluster whose namespace stays: its headless Service is pruned under running pods."""
     shown = out_dir.as_posix()
-    for rel in committed:
+    for rel in committed.cluster_files:
         parts = rel.split("/")
         if len(parts) != 6 or parts[2] != "workloads" or parts[5] != "service-headless.yaml" or rel in files:
             continue
@@ -259,20 +274,20 @@ def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path, commi
         )
 
 
-def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engine,
-               committed: list[str]) -> Iterator[Finding]:
+def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Committed) -> Iterator[Finding]:
     """Stateful objects still rendered whose committed syncer is deleted: protected against deletion, or an error."""
-    replaced = replaced_syncers(fleet, files, out_dir, engine)
+    engine = committed.engine()
+    replaced = replaced_syncers(fleet, files, committed, engine)
     if not replaced:
         return
     switched = fleet.gitops.engine != engine.name and "/spec/gitops/engine" in fleet.source.values
     where = fleet.source.locate("/spec/gitops/engine" if switched else "/metadata/name")
     shown = out_dir.as_posix()
-    for rel in committed:
+    for rel in committed.cluster_files:
         cluster = rel.split("/")[1]
         if cluster not in replaced or rel not in files:
             continue
-        for obj in _read_yaml(out_dir / rel):
+        for obj in committed.read_yaml(rel):
             if not is_stateful(obj):
                 continue
             missing = _unprotected(obj, engine, cluster_removed=True)
@@ -286,14 +301,6 @@ def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, engine: Engin
                     f"a fleetgen that protects it and sync that first ({DOC})",
                     where, (cluster,),
                 )
-
-
-def _workloads_in(out_dir: Path, cluster: str, namespace: str) -> list[str]:
-    """The workload names the committed output renders in ``namespace`` of ``cluster``."""
-    folder = out_dir / "clusters" / cluster / "workloads" / namespace
-    if not folder.is_dir() or folder.is_symlink():
-        return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
 
 
 def _cause(fleet: Fleet, cluster: str, namespace: str, workloads: list[str], file: Location) -> tuple[Location, str]:
