@@ -116,10 +116,14 @@ class Committed:
         except (OSError, UnicodeDecodeError, UsageError):
             return None
 
-    def read_yaml(self, rel: str) -> list[Any]:
+    def read_yaml(self, rel: str, *, stateful_only: bool = False) -> list[Any]:
+        """The documents of ``rel``; with ``stateful_only``, none unless it may hold a stateful object (a
+        cheap text test first: fleetgen writes ``kind: Namespace`` / ``kind: ConfigMap`` plainly)."""
         text = self.text(rel)
+        if text is None or (stateful_only and "kind: Namespace" not in text and "kind: ConfigMap" not in text):
+            return []
         try:
-            return list(yaml.load_all(text, Loader=_Loader)) if text is not None else []
+            return list(yaml.load_all(text, Loader=_Loader))
         except yaml.YAMLError:
             return []
 
@@ -227,7 +231,7 @@ def _dropped(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Comm
             continue
         cluster = rel.split("/")[1]
         cluster_removed = fleet.cluster(cluster) is None
-        for obj in committed.read_yaml(rel):
+        for obj in committed.read_yaml(rel, stateful_only=True):
             if not is_stateful(obj):
                 continue
             what, name = _describe(obj)
@@ -287,7 +291,7 @@ def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Co
         cluster = rel.split("/")[1]
         if cluster not in replaced or rel not in files:
             continue
-        for obj in committed.read_yaml(rel):
+        for obj in committed.read_yaml(rel, stateful_only=True):
             if not is_stateful(obj):
                 continue
             missing = _unprotected(obj, engine, cluster_removed=True)
