@@ -74,6 +74,7 @@ class Link:
     clusters: tuple[str, ...]
     via: str
     pointer: str
+    role: str = "primary"  # primary | backup: a backup link may route what a primary link routes
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
             clusters=tuple(link["clusters"]),
             via=link["via"],
             pointer=f"/spec/connectivity/links/{i}",
+            role=link.get("role", "primary"),
         )
         for i, link in enumerate(conn_raw.get("links", []))
     )

@@ -129,9 +129,11 @@ def test_route_plan_two_links_for_one_destination_is_ambiguous(tmp_path: Path) -
     path = write(tmp_path, HEAD + links + "  clusters:\n" + cluster("a", 1) + cluster("b", 2))
     assert findings(path, "route-plan") == [
         "fleet.yaml:12:9: [error] route-plan links 'vpn-ab' and 'peer-ab' both route 10.1.0.0/16 for 'b' "
-        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only",
+        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only, "
+        "or declare one of them `role: backup`",
         "fleet.yaml:12:9: [error] route-plan links 'vpn-ab' and 'peer-ab' both route 10.2.0.0/16 for 'a' "
-        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only",
+        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only, "
+        "or declare one of them `role: backup`",
     ]
 
 
