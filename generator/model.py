@@ -7,6 +7,7 @@ the rest with locations. It assumes the document passed schema validation.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -172,6 +173,11 @@ class Fleet:
 
     def cluster(self, name: str) -> Cluster | None:
         return self.by_name.get(name)
+
+    def did_you_mean(self, name: str) -> str:
+        """`` (did you mean 'x'?)`` for the closest declared cluster name, or ``''`` when none is close."""
+        close = difflib.get_close_matches(name, list(self.by_name), n=1, cutoff=0.6)
+        return f" (did you mean '{close[0]}'?)" if close else ""
 
     def workloads_in(self, cluster: str) -> tuple[Workload, ...]:
         return tuple(w for w in self.workloads if w.replicas_in(cluster) > 0)

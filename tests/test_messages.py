@@ -62,3 +62,90 @@ def test_a_backup_link_next_to_a_transit_gateway_is_not_ambiguous(tmp_path: Path
         "a route table holds one target per destination; join these clusters by one link only, "
         "or declare one of them `role: backup`",
     ]
+
+
+def test_domain_nested_lands_on_the_zone_written_in_the_file_not_on_the_clusters_that_follow_the_pattern(
+    tmp_path: Path,
+) -> None:
+    body = cluster("a", 1) + cluster("b", 2) + cluster("c", 3, extra="        zone: local\n")
+    path = write(tmp_path, HEAD + "  clusters:\n" + body)
+    assert [f for f in all_findings(path) if "domain-" in f] == [
+        "fleet.yaml:36:15: [error] domain-nested dns.zone 'local' of cluster 'c' contains the zone 'a.local' of "
+        "cluster 'a', the zone 'b.local' of cluster 'b' and the clusterDomain 'cluster.local' of clusters 'a', 'b', "
+        "'c'; queries for them would be forwarded to 'c': pick a name outside them",
+        "fleet.yaml:36:15: [warning] domain-pattern dns.zone 'local' of cluster 'c' deviates from zonePattern "
+        "'{cluster}.local' ('c.local'); drop dns.zone or keep it on purpose",
+    ]
+
+
+def test_a_cluster_domain_that_swallows_the_zone_is_reported_at_cluster_domain(tmp_path: Path) -> None:
+    body = cluster("a", 1, extra="        clusterDomain: a.local\n")
+    path = write(tmp_path, HEAD + "  clusters:\n" + body)
+    assert all_findings(path) == [
+        "fleet.yaml:18:24: [error] domain-invalid dns.clusterDomain 'a.local' of cluster 'a' equals its own zone "
+        "(from zonePattern '{cluster}.local'); pick another clusterDomain (usually 'cluster.local') or set dns.zone",
+    ]
+    body = cluster("a", 1, extra="        clusterDomain: local\n")
+    path = write(tmp_path, HEAD + "  clusters:\n" + body)
+    assert all_findings(path) == [
+        "fleet.yaml:18:24: [error] domain-nested dns.clusterDomain 'local' of cluster 'a' contains the zone "
+        "'a.local' of cluster 'a'; nested zones make forwarding ambiguous: pick a name outside them",
+    ]
+
+
+def test_unknown_clusters_in_placement_and_links_get_did_you_mean(tmp_path: Path) -> None:
+    links = "  connectivity:\n    links:\n      - {name: ab, clusters: [aws-euwest1, gcp-west4], via: vpn}\n"
+    workloads = (
+        "  workloads:\n    - name: db\n      namespace: db\n      ports: [{name: cql, port: 9042}]\n"
+        "      placement: {aws-euwest-1: 1, gcp-west4-c: 1, zzz: 1}\n"
+    )
+    body = cluster("aws-euwest1", 1) + cluster("gcp-west4-c", 2)
+    path = write(tmp_path, HEAD + links + "  clusters:\n" + body + workloads)
+    assert findings(path, "link-missing")[0] == (
+        "fleet.yaml:10:44: [error] link-missing link 'ab' names unknown cluster 'gcp-west4' (did you mean "
+        "'gcp-west4-c'?); declare it under spec.clusters or fix the name"
+    )
+    assert findings(path, "placement") == [
+        "fleet.yaml:34:19: [error] placement workload 'db/db' is placed in unknown cluster 'aws-euwest-1' "
+        "(did you mean 'aws-euwest1'?)",
+        "fleet.yaml:34:52: [error] placement workload 'db/db' is placed in unknown cluster 'zzz'",
+    ]
+
+
+def test_a_failed_url_pattern_is_described_in_words_not_as_a_regular_expression(tmp_path: Path) -> None:
+    body = cluster("a", 1).replace("apiServer: https://a.example.com", "apiServer: http://a.example.com")
+    path = write(tmp_path, HEAD.replace("https://git.example.com/fleet.git", "ftp://git.example.com/x") + "  clusters:\n" + body)
+    assert all_findings(path) == [
+        'fleet.yaml:7:14: [error] schema spec.gitops.repoURL: "ftp://git.example.com/x" is not a Git URL starting '
+        "with https://, ssh://, git@ or http://, without spaces",
+        'fleet.yaml:11:18: [error] schema spec.clusters[0].apiServer: "http://a.example.com" is not an https:// URL '
+        'without spaces (e.g. "https://a.eks.example.com")',
+    ]
+
+
+def test_every_pattern_of_the_fleet_schema_has_words() -> None:
+    from generator.validate import PATTERN_HELP, fleet_schema
+
+    def patterns(node: object) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["pattern"]] if isinstance(node.get("pattern"), str) and "description" not in node else []
+            return own + [p for v in node.values() for p in patterns(v)]
+        if isinstance(node, list):
+            return [p for v in node for p in patterns(v)]
+        return []
+
+    assert [p for p in patterns(fleet_schema()) if p not in PATTERN_HELP] == []
+
+
+def test_a_mistyped_zone_suffix_is_an_error_and_a_different_suffix_a_warning(tmp_path: Path) -> None:
+    head = HEAD + "  dns:\n    zonePattern: '{cluster}.internal'\n"
+    body = cluster("a", 1) + cluster("b", 2, extra="        zone: b.internl\n") + cluster(
+        "c", 3, extra="        zone: c.corp.example\n"
+    )
+    path = write(tmp_path, head + "  clusters:\n" + body)
+    assert findings(path, "domain-pattern") == [
+        "fleet.yaml:29:15: [error] domain-pattern dns.zone 'b.internl' of cluster 'b' ends in 'internl', a near miss "
+        "of 'internal' (zonePattern '{cluster}.internal' gives 'b.internal'); did you mean 'b.internal'?",
+        "fleet.yaml:39:15: [warning] domain-pattern dns.zone 'c.corp.example' of cluster 'c' deviates from zonePattern "
+        "'{cluster}.internal' ('c.internal'); drop dns.zone or keep it on purpose",
+    ]

@@ -32,7 +32,8 @@ def placement(fleet: Fleet) -> Iterator[Finding]:
             if fleet.cluster(cluster) is None:
                 yield error(
                     "placement",
-                    f"workload '{w.namespace}/{w.name}' is placed in unknown cluster '{cluster}'",
+                    f"workload '{w.namespace}/{w.name}' is placed in unknown cluster '{cluster}'"
+                    f"{fleet.did_you_mean(cluster)}",
                     fleet.source.locate(ptr, key=True),
                     (cluster,),
                 )

@@ -28,7 +28,6 @@ def route_plan(fleet: Fleet) -> Iterator[Finding]:
         return
     plan = fleet_routes(fleet)
     for cr in plan:
-        cluster = fleet.by_name[cr.cluster]
         for lr in cr.links:
             for dest in lr.own:
                 if dest.peer in fleet.peers.get(cr.cluster, ()):
