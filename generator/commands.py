@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import allocate as planner
-from generator import dnsproof, pipeline, write
+from generator import dnsproof, pipeline, teamdir, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -127,6 +127,7 @@ def check(
         findings.extend(pipeline.check_output(loaded.fleet, output.files, out))
         findings.extend(policy_findings(output.files, out, policy_dirs))
         findings.extend(_stale(out_dir or Path("output"), output.contents))
+        findings.extend(teamdir.findings(loaded.fleet, out_dir or Path("output"), output.contents, crd_schemas))
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
 

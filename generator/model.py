@@ -54,6 +54,7 @@ class Cluster:
     pointer: str
     mesh_endpoint: str | None = None
     discovery_ip: str | None = None  # dns.discoveryIP: ClusterIP of the discovery DNS server (non-forward discovery)
+    local_manifests: bool = False  # the team's own kustomize root in clusters/<name>/local/ (generator/teamdir.py)
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -300,6 +301,7 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
         pointer=ptr,
         mesh_endpoint=mesh.get("endpoint"),
         discovery_ip=dns.get("discoveryIP"),
+        local_manifests=bool(raw.get("localManifests", False)),
     )
 
 

@@ -126,6 +126,7 @@ def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
         "provider": cluster.provider,
         "region": cluster.region,
         "apiServer": cluster.api_server,
+        "localManifests": cluster.local_manifests,
     }
     for part in CLUSTER_PARTS:
         entry.update(part(fleet, cluster))

@@ -43,12 +43,12 @@ def test_root_route_plan_sends_each_cluster_the_others_ranges_through_the_vpn() 
     files = plan_files(loaded.fleet)
     assert files["routes/aws-euwest1.auto.tfvars.json"] == {
         "fleetgen_routes": [
-            {"link": "link-0", "via": "vpn", "peers": ["gcp-europe-west4-c"], "destinations": ["10.20.0.0/16", "10.200.0.0/16"]}
+            {"link": "link-0", "via": "vpn", "role": "primary", "peers": ["gcp-europe-west4-c"], "destinations": ["10.20.0.0/16", "10.200.0.0/16"]}
         ]
     }
     assert files["routes/gcp-europe-west4-c.auto.tfvars.json"] == {
         "fleetgen_routes": [
-            {"link": "link-0", "via": "vpn", "peers": ["aws-euwest1"], "destinations": ["10.10.0.0/16", "10.100.0.0/16"]}
+            {"link": "link-0", "via": "vpn", "role": "primary", "peers": ["aws-euwest1"], "destinations": ["10.10.0.0/16", "10.100.0.0/16"]}
         ]
     }
     assert files["routes/plan.json"]["clusters"]["aws-euwest1"]["links"][0]["via"] == "vpn"
