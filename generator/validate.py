@@ -33,6 +33,11 @@ PATTERN_HELP = {
     "^[A-Za-z0-9._/-]+$": "a relative path of letters, digits, '.', '_', '-' and '/'",
     "^[0-9]+(s|m|h)$": "a duration in whole seconds, minutes or hours (e.g. \"30s\", \"5m\", \"1h\")",
     "\\{cluster\\}": "a pattern containing the placeholder {cluster}",
+    "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\\.?$": (
+        "an RFC 1123 DNS name in lower case (labels of letters, digits and '-', separated by '.', "
+        "e.g. \"corp.example.com\")"
+    ),
+    "^[0-9a-fA-F:.]+$": "an IPv4 or IPv6 address (digits, hex, '.' and ':' only; no zone id, port or spaces)",
     "^https://[^\\s]+$": "an https:// URL without spaces (e.g. \"https://a.eks.example.com\")",
 }
 

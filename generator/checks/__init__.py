@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes
+from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, overlay, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -26,6 +26,7 @@ CHECKS: tuple[Check, ...] = (
     domains.domain_duplicate,
     domains.domain_nested,
     domains.domain_pattern,
+    extrazones.dns_extra_zone,
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
