@@ -2,14 +2,15 @@
 
 A cluster with ``localManifests: true`` gets ``local`` in its generated
 ``kustomization.yaml`` resources. Fleetgen renders nothing there (render refuses
-a blueprint path under it), so the writer never lists those files in its state
-file and never prunes or overwrites them. ``check`` reads the directory back:
-rule ``local-manifests`` for a declared directory that kustomize could not build
-(missing, a symlink, no kustomization.yaml) or a file that is not YAML, rule
-``manifest-schema`` for the team's objects (the same strict Kubernetes and CRD
-schemas as fleetgen's own), and a ``local-manifests`` warning for a file in a
-cluster directory that belongs to nobody (neither rendered nor under ``local/``):
-nothing syncs it.
+a blueprint path under it) and never prunes a path in it (write.plan), so the
+team's files are never listed in the state file, overwritten or removed.
+``check`` reads the directory back through the output's directory fds (never
+following a link): rule ``local-manifests`` for a declared directory that
+kustomize could not build (missing, a link, no kustomization file) or a file that
+is not YAML, rule ``manifest-schema`` for the team's objects (the same strict
+Kubernetes and CRD schemas as fleetgen's own), and a ``local-manifests`` warning
+for a file in a cluster directory that belongs to nobody (neither rendered nor
+under ``local/``): nothing syncs it.
 
 The render itself does not look at the directory: the output stays a pure
 function of the fleet file (a fresh clone renders the same bytes, and an
@@ -19,130 +20,119 @@ up-to-date check needs no scan), and the declaration in the fleet file is what
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import yaml
 
-from generator import manifests, write
+from generator import manifests, outdir
 from generator.diagnostics import Finding, Location, error, warning
-from generator.model import Fleet
+from generator.model import Cluster, Fleet
 from generator.write import TEAM_DIR
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_FILES = 2000
 
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 
 def team_dir(cluster: str) -> str:
     return f"clusters/{cluster}/{TEAM_DIR}"
 
 
-def findings(fleet: Fleet, out_dir: Path, rendered: dict[str, bytes], crd_schemas: tuple[Path, ...] = ()) -> list[Finding]:
-    """Every finding about the team directories under ``out_dir`` (nothing when it holds no fleetgen render)."""
-    if not (out_dir / write.STATE_FILE).is_file():
+def findings(
+    fleet: Fleet, root: outdir.Root, cur: outdir.Current, rendered: Iterable[str], crd_schemas: tuple[Path, ...] = ()
+) -> list[Finding]:
+    """Every finding about the team directories of an output that holds a fleetgen render."""
+    if cur.state is None:
         return []
-    out = out_dir.as_posix()
+    out = root.path.as_posix()
+    by_cluster: dict[str, list[str]] = {}
+    for rel in root.walk():
+        parts = rel.split("/")
+        if len(parts) > 2 and parts[0] == "clusters":
+            by_cluster.setdefault(parts[1], []).append(rel)
+    known = set(rendered) | cur.owned
     found: list[Finding] = []
     documents: list[tuple[str, Any]] = []
-    candidates: list[tuple[str, str, bool]] = []
-    for c in fleet.clusters:
-        cluster_dir = out_dir / "clusters" / c.name
+    for c in fleet.by_name.values():
+        present = sorted(by_cluster.get(c.name, ()))
         if c.local_manifests:
-            found.extend(_declared(fleet, c.pointer, c.name, out_dir, out, documents))
-        if cluster_dir.is_dir() and not cluster_dir.is_symlink():
-            candidates.extend((c.name, rel, c.local_manifests) for rel in _unrendered(c.name, cluster_dir, rendered))
-    if candidates:
-        # files fleetgen owns but no longer renders are output-stale's to report
-        owned_stale = set(write.plan(out_dir, rendered).removed)
-        found.extend(_stray(out, *c) for c in candidates if c[1] not in owned_stale)
+            found.extend(_declared(fleet, c, root, out, present, documents))
+        local = team_dir(c.name) + "/"
+        for rel in present:
+            if rel not in known and not rel.startswith(local):
+                found.append(_stray(out, c, rel))
     report = manifests.validate(documents, fleet.kubernetes_version, crd_schemas, out)
     return found + list(report.findings)
 
 
 def _declared(
-    fleet: Fleet, pointer: str, name: str, out_dir: Path, out: str, documents: list[tuple[str, Any]]
+    fleet: Fleet, c: Cluster, root: outdir.Root, out: str, present: list[str], documents: list[tuple[str, Any]]
 ) -> Iterator[Finding]:
-    rel = team_dir(name)
-    path = out_dir / rel
-    where = fleet.source.locate(f"{pointer}/localManifests")
-    if path.is_symlink() or (path.exists() and not path.is_dir()):
-        yield error(
-            "local-manifests",
-            f"{out}/{rel} of cluster '{name}' is not a directory (a symlink or a file); "
-            "make it a plain directory with a kustomization.yaml",
-            where,
-            (name,),
-        )
+    rel = team_dir(c.name)
+    where = fleet.source.locate(f"{c.pointer}/localManifests")
+    try:
+        fd = root.dir_fd(rel.split("/"), create=False)
+        kustomization = fd is not None and any(root.is_file(f"{rel}/{k}") for k in KUSTOMIZATION_NAMES)
+    except outdir.OutputError:
+        yield error("local-manifests", f"{out}/{rel} of cluster '{c.name}' is a symbolic link or not a directory; "
+                    "make it a plain directory with a kustomization.yaml", where, (c.name,))
         return
-    if not any((path / k).is_file() and not (path / k).is_symlink() for k in KUSTOMIZATION_NAMES):
+    if not kustomization:
         yield error(
             "local-manifests",
-            f"cluster '{name}' declares localManifests but {out}/{rel}/kustomization.yaml does not exist; "
+            f"cluster '{c.name}' declares localManifests but {out}/{rel}/kustomization.yaml does not exist; "
             "the cluster's kustomization includes that directory, so kustomize (and the sync) fails: "
             "create it (it may list no resources) or drop localManifests",
             where,
-            (name,),
+            (c.name,),
         )
         return
-    count = 0
-    for file in _files(path):
-        relfile = f"{rel}/{file.relative_to(path).as_posix()}"
-        if file.name in KUSTOMIZATION_NAMES or file.suffix not in (".yaml", ".yml"):
-            continue
-        count += 1
-        if count > MAX_FILES:
-            yield error("local-manifests", f"more than {MAX_FILES} files under {out}/{rel}; not all were validated",
-                        Location(f"{out}/{rel}"), (name,))
-            return
-        yield from _parse(file, relfile, out, name, documents)
+    files = [p for p in present if p.startswith(rel + "/") and p.endswith((".yaml", ".yml"))
+             and p.rsplit("/", 1)[1] not in KUSTOMIZATION_NAMES]
+    if len(files) > MAX_FILES:
+        yield error("local-manifests", f"more than {MAX_FILES} YAML files under {out}/{rel}; only the first "
+                    f"{MAX_FILES} were validated", Location(f"{out}/{rel}"), (c.name,))
+    for path in files[:MAX_FILES]:
+        yield from _parse(root, path, out, c.name, documents)
 
 
-def _parse(file: Path, rel: str, out: str, cluster: str, documents: list[tuple[str, Any]]) -> Iterator[Finding]:
-    if file.stat().st_size > MAX_FILE_BYTES:
-        yield error("local-manifests", f"{out}/{rel} is larger than {MAX_FILE_BYTES} bytes; not validated",
-                    Location(f"{out}/{rel}", 1, 1), (cluster,))
-        return
+def _parse(root: outdir.Root, rel: str, out: str, cluster: str, documents: list[tuple[str, Any]]) -> Iterator[Finding]:
+    loc = Location(f"{out}/{rel}", 1, 1)
     try:
-        docs = list(yaml.load_all(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        yield error("local-manifests", f"{out}/{rel} is not valid YAML: {problem}", Location(f"{out}/{rel}", line, col),
+        raw = root.read(rel)
+    except outdir.OutputError:
+        yield error("local-manifests", f"{out}/{rel} is a symbolic link or not a regular file; not read", loc, (cluster,))
+        return
+    if raw is None:
+        return
+    if len(raw) > MAX_FILE_BYTES:
+        yield error("local-manifests", f"{out}/{rel} is larger than {MAX_FILE_BYTES} bytes; not validated", loc,
                     (cluster,))
         return
-    for doc in docs:
-        if doc is not None:
-            documents.append((rel, doc))
+    try:
+        docs = list(yaml.load_all(raw.decode("utf-8"), Loader=_Loader))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            loc = Location(f"{out}/{rel}", mark.line + 1, mark.column + 1)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        yield error("local-manifests", f"{out}/{rel} is not valid YAML: {problem}", loc, (cluster,))
+        return
+    documents.extend((rel, doc) for doc in docs if doc is not None)
 
 
-def _files(root: Path) -> Iterator[Path]:
-    """Regular files under ``root``, sorted, never through a symlink."""
-    for base, dirs, names in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not os.path.islink(os.path.join(base, d)))
-        for name in sorted(names):
-            full = Path(base) / name
-            if stat.S_ISREG(full.lstat().st_mode):
-                yield full
-
-
-def _unrendered(cluster: str, cluster_dir: Path, rendered: dict[str, bytes]) -> Iterator[str]:
-    prefix = f"clusters/{cluster}/"
-    for file in _files(cluster_dir):
-        rel = prefix + file.relative_to(cluster_dir).as_posix()
-        if rel not in rendered and not rel.startswith(prefix + TEAM_DIR + "/"):
-            yield rel
-
-
-def _stray(out: str, cluster: str, rel: str, declared: bool) -> Finding:
-    local = f"{out}/clusters/{cluster}/{TEAM_DIR}/"
-    how = "" if declared else f" (and set localManifests: true on cluster '{cluster}')"
+def _stray(out: str, c: Cluster, rel: str) -> Finding:
+    local = f"{out}/{team_dir(c.name)}/"
+    how = "" if c.local_manifests else f" (and set localManifests: true on cluster '{c.name}')"
     return warning(
         "local-manifests",
         f"{out}/{rel} is neither rendered by fleetgen nor under {local}, so nothing syncs it; move it into {local}{how}",
         Location(f"{out}/{rel}", 1, 1),
-        (cluster,),
+        (c.name,),
     )
