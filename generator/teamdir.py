@@ -65,7 +65,7 @@ def findings(
             found.extend(_declared(fleet, c, root, out, present, documents))
         local = team_dir(c.name) + "/"
         for rel in present:
-            if rel not in known and not rel.startswith(local):
+            if rel not in known and not rel.startswith(local) and rel != local[:-1]:
                 found.append(_stray(out, c, rel))
     report = manifests.validate(documents, fleet.kubernetes_version, crd_schemas, out)
     return found + list(report.findings)

@@ -128,3 +128,23 @@ def test_no_blueprint_path_may_land_in_a_team_directory() -> None:
     assert is_team_path("clusters/a/local/x.yaml")
     assert not is_team_path("clusters/a/localdns.yaml")
     assert not is_team_path("hub/local/x.yaml")
+
+
+def test_a_team_directory_that_is_a_link_or_holds_broken_yaml_is_reported_not_followed(tmp_path: Path) -> None:
+    fleet, out = _fleet(tmp_path), tmp_path / "out"
+    _render(fleet, out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "kustomization.yaml").write_text("resources: []\n")
+    (out / "clusters/a/local").symlink_to(elsewhere)
+    assert _check(fleet, out) == [
+        f"{fleet}:14:23: [error] local-manifests {out.as_posix()}/clusters/a/local of cluster 'a' is a symbolic link "
+        "or not a directory; make it a plain directory with a kustomization.yaml",
+    ]
+    (out / "clusters/a/local").unlink()
+    local = _team_files(out)
+    (local / "app.yaml").write_text("apiVersion: v1\nkind: [\n")
+    assert _check(fleet, out) == [
+        f"{out.as_posix()}/clusters/a/local/app.yaml:3:1: [error] local-manifests {out.as_posix()}/clusters/a/local/"
+        "app.yaml is not valid YAML: did not find expected node content",
+    ]
