@@ -149,3 +149,12 @@ def test_a_mistyped_zone_suffix_is_an_error_and_a_different_suffix_a_warning(tmp
         "fleet.yaml:39:15: [warning] domain-pattern dns.zone 'c.corp.example' of cluster 'c' deviates from zonePattern "
         "'{cluster}.internal' ('c.internal'); drop dns.zone or keep it on purpose",
     ]
+
+
+def test_an_unknown_cluster_in_a_group_is_an_error_with_did_you_mean(tmp_path: Path) -> None:
+    groups = "  groups:\n    - {name: eu, clusters: [aws-euwest1, gcp-west4]}\n"
+    path = write(tmp_path, HEAD + groups + "  clusters:\n" + cluster("aws-euwest1", 1) + cluster("gcp-west4-c", 2))
+    assert all_findings(path) == [
+        "fleet.yaml:9:42: [error] group-member group 'eu' names unknown cluster 'gcp-west4' (did you mean "
+        "'gcp-west4-c'?); declare it under spec.clusters or fix the name",
+    ]

@@ -18,6 +18,7 @@ Check = Callable[[Fleet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
+    basics.group_member,
     dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
