@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, overlay, routes
+from generator.checks import apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, overlay, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -19,6 +19,9 @@ CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
     basics.group_member,
+    apinames.workload_ports,
+    apinames.workload_name,
+    apinames.workload_duplicate,
     dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
