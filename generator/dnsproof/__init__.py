@@ -20,6 +20,7 @@ from generator import discovery
 from generator.diagnostics import Finding, Location, error
 from generator.dnsproof.consul import consul_dns
 from generator.dnsproof.names import naming
+from generator.dnsproof.pods import pods
 from generator.dnsproof.rendered import fleet_dns
 from generator.dnsproof.trace import Explanation, Route, Tracer
 from generator.model import Fleet
@@ -35,7 +36,7 @@ def tracer(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> Trac
     api = {c.name: c.api_server for c in fleet.by_name.values()}
     external = {c.name: {e.zone: frozenset(e.forward) for e in c.extra_zones} for c in fleet.by_name.values()
                 if c.extra_zones}
-    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir, external)
+    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir, pods(fleet), external)
 
 
 def _lookups(fleet: Fleet, t: Tracer) -> Iterator[tuple[str, str, tuple[str, ...]]]:
@@ -82,6 +83,11 @@ def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
     # Names of one class and owner break the same way from every asker: trace each class once.
     per_class: dict[tuple[object, ...], list[tuple[str, tuple[tuple[str, str | None], ...]]]] = {}
     for name, owner, askers in _lookups(fleet, t):
+        missing = t.missing(name, owner)
+        if missing is not None:  # a seed that names no pod: the seeds list itself is wrong
+            for asker in askers:
+                broken.setdefault((asker, f"names {missing}", None), {}).setdefault((name, owner))
+            continue
         cls = t.name_class(name)
         key = (owner, askers, cls)
         results = per_class.get(key)
@@ -109,6 +115,8 @@ def format_explanation(ex: Explanation) -> str:
             lines.append(f" {j:>2}. {hop}")
         if not route.resolved:
             lines.append(f"  x  {route.failure}")
+    if ex.missing is not None:
+        lines.append(f"  x  {ex.missing}")
     if ex.owner is None:
         lines.append(" note: the name is in no cluster's fleet zone; only fleet zones are proven")
     lines.append(f"resolves: {'yes' if ex.resolved else 'no'}")
