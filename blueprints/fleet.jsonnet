@@ -20,8 +20,12 @@ local kustomization(resources) = {
   resources: resources,
 };
 
-local withKustomization(files) =
-  files + { 'kustomization.yaml': kustomization(std.objectFields(files)) };
+// extra: kustomize resources fleetgen does not render (the team's own 'local' directory).
+local withKustomization(files, extra=[]) =
+  files + { 'kustomization.yaml': kustomization(std.objectFields(files) + extra) };
+
+// A team's own kustomize root inside the cluster directory; fleetgen never renders into it.
+local teamDir(c) = if std.objectHas(c, 'localManifests') && c.localManifests then ['local'] else [];
 
 local prefixed(prefix, files) = { [prefix + name]: files[name] for name in std.objectFields(files) };
 
@@ -47,7 +51,7 @@ function(input)
   local fleet = input.fleet;
   // An array of per-cluster objects, then one comprehension: folding objects
   // together would cost O(N^2) for N clusters.
-  local per = [withKustomization(clusterFiles(fleet, expand(input, c))) for c in input.clusters];
+  local per = [withKustomization(clusterFiles(fleet, expand(input, c)), teamDir(c)) for c in input.clusters];
   {
     ['clusters/' + input.clusters[i].name + '/' + name]: per[i][name]
     for i in std.range(0, std.length(per) - 1)

@@ -7,6 +7,7 @@ the rest with locations. It assumes the document passed schema validation.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,6 +36,15 @@ class Range:
 
 
 @dataclass(frozen=True)
+class ExtraZone:
+    """A zone the cluster DNS forwards to servers outside the fleet (spec.dns.extraZones / dns.extraZones)."""
+
+    zone: str  # lower case, no trailing dot
+    forward: tuple[str, ...]  # upstream IP addresses, as written
+    pointer: str  # the declaring entry
+
+
+@dataclass(frozen=True)
 class Cluster:
     name: str
     provider: str
@@ -54,6 +64,8 @@ class Cluster:
     pointer: str
     mesh_endpoint: str | None = None
     discovery_ip: str | None = None  # dns.discoveryIP: ClusterIP of the discovery DNS server (non-forward discovery)
+    extra_zones: tuple[ExtraZone, ...] = ()  # fleet-wide entries, then the cluster's own (which replace by zone)
+    local_manifests: bool = False  # the team's own kustomize root in clusters/<name>/local/ (generator/teamdir.py)
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -83,6 +95,7 @@ class Link:
     clusters: tuple[str, ...]
     via: str
     pointer: str
+    role: str = "primary"  # primary | backup: a backup link may route what a primary link routes
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,11 @@ class Fleet:
     def cluster(self, name: str) -> Cluster | None:
         return self.by_name.get(name)
 
+    def did_you_mean(self, name: str) -> str:
+        """`` (did you mean 'x'?)`` for the closest declared cluster name, or ``''`` when none is close."""
+        close = difflib.get_close_matches(name, list(self.by_name), n=1, cutoff=0.6)
+        return f" (did you mean '{close[0]}'?)" if close else ""
+
     def workloads_in(self, cluster: str) -> tuple[Workload, ...]:
         return self._workloads_by_cluster.get(cluster, ())
 
@@ -248,6 +266,7 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
             clusters=tuple(link["clusters"]),
             via=link["via"],
             pointer=f"/spec/connectivity/links/{i}",
+            role=link.get("role", "primary"),
         )
         for i, link in enumerate(conn_raw.get("links", []))
     )
@@ -264,7 +283,8 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
         Pool(p["for"], p["cidr"], parse_network(p["cidr"]), p["prefixLength"], f"/spec/ipam/pools/{i}")
         for i, p in enumerate(spec.get("ipam", {}).get("pools", []))
     )
-    clusters = tuple(_cluster(raw, i, dns.zone_pattern) for i, raw in enumerate(spec["clusters"]))
+    fleet_extra = _extra_zones(dns_raw.get("extraZones", []), "/spec/dns/extraZones")
+    clusters = tuple(_cluster(raw, i, dns.zone_pattern, fleet_extra) for i, raw in enumerate(spec["clusters"]))
     names = [c.name for c in clusters]
     if "groups" in spec:
         groups = tuple(
@@ -294,7 +314,18 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
     )
 
 
-def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
+def _extra_zones(raw: list[dict[str, Any]], pointer: str) -> tuple[ExtraZone, ...]:
+    return tuple(
+        ExtraZone(str(e["zone"]).strip(".").lower(), tuple(e["forward"]), f"{pointer}/{i}") for i, e in enumerate(raw)
+    )
+
+
+def _merge_extra(fleet_wide: tuple[ExtraZone, ...], own: tuple[ExtraZone, ...]) -> tuple[ExtraZone, ...]:
+    mine = {e.zone for e in own}
+    return tuple(e for e in fleet_wide if e.zone not in mine) + own
+
+
+def _cluster(raw: dict[str, Any], index: int, zone_pattern: str, fleet_extra: tuple[ExtraZone, ...] = ()) -> Cluster:
     name = raw["name"]
     ptr = f"/spec/clusters/{index}"
     network = raw.get("network", {})
@@ -325,6 +356,8 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
         pointer=ptr,
         mesh_endpoint=mesh.get("endpoint"),
         discovery_ip=dns.get("discoveryIP"),
+        extra_zones=_merge_extra(fleet_extra, _extra_zones(dns.get("extraZones", []), f"{ptr}/dns/extraZones")),
+        local_manifests=bool(raw.get("localManifests", False)),
     )
 
 

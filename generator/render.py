@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from generator.diagnostics import Location, error
 from generator.errors import RenderError, UsageError
 from generator.model import Cluster, Fleet
+from generator.write import is_team_path
 from generator.view import render_input
 
 ENGINES = {"rjsonnet": "rjsonnet", "gojsonnet": "_gojsonnet"}
@@ -85,7 +86,7 @@ def render(
     engine_name: str | None = None,
 ) -> Rendered:
     files = evaluate(render_input(fleet, clusters, hub), blueprints or default_blueprints(), engine_name)
-    bad = [p for p in files if not _SAFE_PATH.match(p) or ".." in p.split("/")]
+    bad = [p for p in files if not _SAFE_PATH.match(p) or ".." in p.split("/") or is_team_path(p)]
     if bad:
         raise RenderError(
             f"blueprints produced unsafe output paths: {', '.join(sorted(bad)[:5])}",

@@ -15,6 +15,32 @@ from generator.loader import SourceMap, escape
 
 SCHEMA_FILE = "fleet-v1alpha1.schema.json"
 
+# What each pattern of the fleet schema asks for, in words: a failed pattern never shows the raw
+# regular expression. A pattern missing here falls back to its schema node's description.
+PATTERN_HELP = {
+    "^1\\.[0-9]{2}$": "a Kubernetes minor version such as \"1.33\"",
+    "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$": (
+        "a DNS-1123 label (lower case letters, digits and '-', starting and ending with a letter or digit)"
+    ),
+    "^[0-9A-Za-z.+-]+$": "a chart version (letters, digits, '.', '+' and '-', e.g. \"1.19.1\")",
+    "^[^\\s]+$": "an image reference without spaces (e.g. \"registry.k8s.io/coredns/coredns:v1.12.2\")",
+    "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$": (
+        "a DNS-1123 subdomain (lower case letters, digits, '-' and '.', starting and ending with a letter or digit)"
+    ),
+    "^(https://|ssh://|git@|http://)[^\\s]+$": (
+        "a Git URL starting with https://, ssh://, git@ or http://, without spaces"
+    ),
+    "^[A-Za-z0-9._/-]+$": "a relative path of letters, digits, '.', '_', '-' and '/'",
+    "^[0-9]+(s|m|h)$": "a duration in whole seconds, minutes or hours (e.g. \"30s\", \"5m\", \"1h\")",
+    "\\{cluster\\}": "a pattern containing the placeholder {cluster}",
+    "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\\.?$": (
+        "an RFC 1123 DNS name in lower case (labels of letters, digits and '-', separated by '.', "
+        "e.g. \"corp.example.com\")"
+    ),
+    "^[0-9a-fA-F:.]+$": "an IPv4 or IPv6 address (digits, hex, '.' and ':' only; no zone id, port or spaces)",
+    "^https://[^\\s]+$": "an https:// URL without spaces (e.g. \"https://a.eks.example.com\")",
+}
+
 
 @lru_cache(maxsize=1)
 def fleet_schema() -> dict[str, Any]:
@@ -66,15 +92,17 @@ def _to_findings(err: jsonschema.ValidationError, source: SourceMap) -> list[Fin
     if err.validator == "enum":
         options = ", ".join(json.dumps(v) for v in err.validator_value)
         return [error("schema", f"{where}: {json.dumps(err.instance)} is not one of {options}", source.locate(ptr))]
-    if err.validator == "pattern" and "dnsLabel" in "/".join(str(p) for p in err.schema_path) or (
-        err.validator == "pattern" and err.validator_value == "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-    ):
-        return [
-            error(
-                "schema",
-                f"{where}: {json.dumps(err.instance)} is not a DNS-1123 label "
-                "(lower case letters, digits and '-', starting and ending with a letter or digit)",
-                source.locate(ptr),
-            )
-        ]
+    if err.validator == "pattern":
+        return [error("schema", f"{where}: {json.dumps(err.instance)} is not {pattern_help(err)}", source.locate(ptr))]
     return [error("schema", f"{where}: {err.message}", source.locate(ptr))]
+
+
+def pattern_help(err: jsonschema.ValidationError) -> str:
+    """The words for what a pattern asks for (never the regular expression itself)."""
+    known = PATTERN_HELP.get(str(err.validator_value))
+    if known:
+        return known
+    description = err.schema.get("description") if isinstance(err.schema, dict) else None
+    if isinstance(description, str) and description:
+        return f"in the expected form ({description.rstrip('.')})"
+    return "in the expected form (see docs/fleet-reference.md)"

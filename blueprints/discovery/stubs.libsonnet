@@ -12,14 +12,15 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
   coredns(fleet, cluster, zones, ip):: {
     'dns/configmap-coredns.yaml': k.configMap('coredns', 'kube-system', {
       Corefile: corefile.defaultBlock(cluster.dns.clusterDomain)
-                + std.join('', [corefile.forwardBlock(z, ip) for z in zones]),
+                + std.join('', [corefile.forwardBlock(z, ip) for z in zones])
+                + corefile.extraBlocks(cluster),
     }, labels(fleet), k.keepOnPrune),
   },
 
   // GKE kube-dns: stubDomains (JSON in a string).
   'kube-dns'(fleet, cluster, zones, ip):: {
     'dns/configmap-kube-dns.yaml': k.configMap('kube-dns', 'kube-system', {
-      stubDomains: std.manifestJsonMinified({ [z]: [ip] for z in zones }),
+      stubDomains: std.manifestJsonMinified({ [z]: [ip] for z in zones } + corefile.extraStubs(cluster)),
     }, labels(fleet), k.keepOnPrune),
   },
 
@@ -28,7 +29,7 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
     'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system', {
       ['fleet-' + z + '.server']: corefile.forwardBlock(z, ip)
       for z in zones
-    }, labels(fleet), k.keepOnPrune),
+    } + corefile.extraServerKeys(cluster), labels(fleet), k.keepOnPrune),
   },
 
   files(fleet, cluster, zones, ip)::

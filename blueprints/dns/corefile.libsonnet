@@ -36,6 +36,31 @@ local indent(lines) = std.join('', ['    ' + l + '\n' for l in lines]);
       'loadbalance',
     ]) + '}\n',
 
+  // A value that goes into a server key or a forward line: only DNS-name and IP-address characters
+  // (the fleet schema already holds it to a strict grammar; the emitter refuses it a second time).
+  safe(text)::
+    local allowed = std.set(std.stringChars('abcdefghijklmnopqrstuvwxyz0123456789ABCDEF.-:'));
+    if text != '' && std.all([std.setMember(ch, allowed) for ch in std.stringChars(text)]) then text
+    else error ('refusing to render DNS value ' + std.escapeStringJson(text)),
+
+  // The fleet file's extra zones (spec.dns.extraZones / dns.extraZones): zone -> upstream IPs.
+  extraZones(cluster)::
+    if std.objectHas(cluster.dns, 'extraZones') then [
+      { zone: $.safe(z.zone), forward: [$.safe(ip) for ip in z.forward] }
+      for z in cluster.dns.extraZones
+    ] else [],
+
+  // One server block per extra zone, like a peer zone: forward to the declared upstreams.
+  extraBlocks(cluster)::
+    std.join('', [self.forwardBlock(z.zone, std.join(' ', z.forward)) for z in self.extraZones(cluster)]),
+
+  // kube-dns stubDomains entries and coredns-custom keys for the extra zones.
+  extraStubs(cluster):: { [z.zone]: z.forward for z in $.extraZones(cluster) },
+  extraServerKeys(cluster):: {
+    ['fleet-extra-' + z.zone + '.server']: $.forwardBlock(z.zone, std.join(' ', z.forward))
+    for z in $.extraZones(cluster)
+  },
+
   peerBlocks(cluster)::
     std.join('', [self.forwardBlock(p.zone, p.endpoint) for p in cluster.peers if p.endpoint != null]),
 }

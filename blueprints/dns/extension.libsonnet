@@ -12,7 +12,8 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
     'dns/configmap-coredns.yaml': k.configMap('coredns', 'kube-system', {
       Corefile: corefile.defaultBlock(cluster.dns.clusterDomain)
                 + corefile.ownZoneBlock(cluster.dns.zone)
-                + corefile.peerBlocks(cluster),
+                + corefile.peerBlocks(cluster)
+                + corefile.extraBlocks(cluster),
     }, labels(fleet), k.keepOnPrune),
   },
 
@@ -23,6 +24,7 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
       stubDomains: std.manifestJsonMinified(
         { [cluster.dns.zone]: [cluster.dns.endpoint] }
         + { [p.zone]: [p.endpoint] for p in cluster.peers if p.endpoint != null }
+        + corefile.extraStubs(cluster)
       ),
     }, labels(fleet), k.keepOnPrune),
   } + gateway.files(fleet, cluster),
@@ -32,7 +34,8 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
     'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system',
       { ['fleet-' + cluster.dns.zone + '.server']: corefile.ownZoneBlock(cluster.dns.zone) }
       + { ['fleet-' + p.zone + '.server']: corefile.forwardBlock(p.zone, p.endpoint)
-          for p in cluster.peers if p.endpoint != null },
+          for p in cluster.peers if p.endpoint != null }
+      + corefile.extraServerKeys(cluster),
       labels(fleet), k.keepOnPrune),
   },
 

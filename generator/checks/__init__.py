@@ -10,7 +10,7 @@ from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
 from generator.checks import (
-    apinames, basics, cidrs, discovery, dnsendpoint, domains, links, mesh, meshendpoint, overlay, reservednames, routes,
+    apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, meshendpoint, overlay, reservednames, routes,
 )
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -20,6 +20,7 @@ Check = Callable[[Fleet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
+    basics.group_member,
     apinames.workload_ports,
     apinames.workload_name,
     apinames.workload_duplicate,
@@ -32,6 +33,7 @@ CHECKS: tuple[Check, ...] = (
     domains.domain_duplicate,
     domains.domain_nested,
     domains.domain_pattern,
+    extrazones.dns_extra_zone,
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
