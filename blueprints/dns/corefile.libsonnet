@@ -1,12 +1,14 @@
 // CoreDNS server blocks as text. One block per zone: CoreDNS allows `forward`
-// and `kubernetes` once per server block.
+// and `kubernetes` once per server block. Every value is checked against the
+// grammar of lib/grammar.libsonnet before it is written.
+local g = import '../lib/grammar.libsonnet';
 local indent(lines) = std.join('', ['    ' + l + '\n' for l in lines]);
 {
-  block(zone, lines):: zone + ':53 {\n' + indent(lines) + '}\n',
+  block(zone, lines):: g.block(g.zone(zone) + ':53 {\n' + indent(lines) + '}\n', lines),
 
   // Send a peer's zone to the DNS endpoint (internal load balancer) of that peer.
   forwardBlock(zone, endpoint)::
-    self.block(zone, ['errors', 'cache 30', 'forward . ' + endpoint]),
+    self.block(zone, ['errors', 'cache 30', 'forward . ' + g.address(endpoint, 'the forward target of ' + zone)]),
 
   // Answer this cluster's own fleet zone from its Kubernetes API:
   // <pod>.<svc>.<ns>.svc.<zone> for headless services, like cluster.local.
@@ -21,7 +23,7 @@ local indent(lines) = std.join('', ['    ' + l + '\n' for l in lines]);
       '    lameduck 5s',
       '}',
       'ready',
-      'kubernetes ' + clusterDomain + ' in-addr.arpa ip6.arpa {',
+      'kubernetes ' + g.name(clusterDomain, 'the cluster domain') + ' in-addr.arpa ip6.arpa {',
       '    pods insecure',
       '    fallthrough in-addr.arpa ip6.arpa',
       '    ttl 30',
