@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes
+from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes, urls
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -38,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     discovery.coredns_version,
 )
 CHECKS += (mesh_kinds.check,)
+CHECKS += (urls.url_credentials,)
 
 
 def run(fleet: Fleet, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:
