@@ -70,6 +70,7 @@ class ConfinedImporter:
     def __init__(self, roots: tuple[Path, ...], as_bytes: bool) -> None:
         self._roots = tuple(Path(os.path.realpath(r)) for r in roots)
         self._as_bytes = as_bytes
+        self.refusal: str | None = None  # why the last import was refused (engines garble callback errors)
 
     def __call__(self, base: str, rel: str) -> tuple[str, str | bytes]:
         candidates = [os.path.join(base, rel)]
@@ -80,10 +81,11 @@ class ConfinedImporter:
             if not real.is_file():
                 continue
             if not any(real.is_relative_to(root) for root in self._roots) or "__pycache__" in real.parts:
-                raise RuntimeError(
+                self.refusal = (
                     f"import {rel!r} resolves to {real}, outside the blueprints directory "
                     f"({', '.join(str(r) for r in self._roots)}); blueprints may import only files inside it"
                 )
+                raise RuntimeError(self.refusal)
             data = real.read_bytes()
             return os.path.normpath(candidate), data if self._as_bytes else data.decode("utf-8")
         raise RuntimeError(f"import {rel!r}: no such file in {base or '.'} or the blueprints directory")
@@ -114,7 +116,13 @@ def evaluate(
         text = engine(chosen).evaluate_file(
             str(entry), tla_codes={"input": json.dumps(input_value)}, import_callback=importer
         )
-    except RuntimeError as exc:
+    except (RuntimeError, UnicodeDecodeError) as exc:
+        # gojsonnet can return a callback's error text as undecodable bytes: say what was refused ourselves
+        if importer.refusal is not None:
+            raise RenderError(
+                f"blueprint evaluation failed: {importer.refusal}",
+                (error("render", f"blueprint evaluation failed: {importer.refusal}", Location(str(entry))),),
+            ) from None
         message = str(exc).strip().splitlines()
         head = message[0] if message else "evaluation failed"
         raise RenderError(

@@ -30,7 +30,7 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
   // AKS: one `<name>.server` key of `coredns-custom` per zone.
   'aks-coredns'(fleet, cluster, zones, ip):: {
     'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system', {
-      ['fleet-' + g.name(z) + '.server']: corefile.forwardBlock(z, ip)
+      ['fleet-' + z + '.server']: corefile.forwardBlock(z, ip)  // forwardBlock checks z and ip
       for z in zones
     }, labels(fleet), k.keepOnPrune),
   },

@@ -36,8 +36,9 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
   // AKS: only `coredns-custom` may be changed; each `<name>.server` key is a server block.
   'aks-coredns'(fleet, cluster):: {
     'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system',
-      { ['fleet-' + g.name(cluster.dns.zone) + '.server']: corefile.ownZoneBlock(cluster.dns.zone) }
-      + { ['fleet-' + g.name(p.zone) + '.server']: corefile.forwardBlock(p.zone, p.endpoint)
+      // the block checks each zone (corefile.block), so the key cannot carry anything else
+      { ['fleet-' + cluster.dns.zone + '.server']: corefile.ownZoneBlock(cluster.dns.zone) }
+      + { ['fleet-' + p.zone + '.server']: corefile.forwardBlock(p.zone, p.endpoint)
           for p in cluster.peers if p.endpoint != null },
       labels(fleet), k.keepOnPrune),
   },

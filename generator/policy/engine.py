@@ -24,6 +24,7 @@ Quirks handled (measured with regopy 1.5.2):
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -58,7 +59,12 @@ def empty_environment() -> Iterator[None]:
     that run many queries enter this once around all of them; a nested use costs
     nothing. Not for threads: the environment belongs to the process.
     """
-    entries = _c_environment()
+    try:
+        entries = _c_environment()
+    except (OSError, ValueError, AttributeError):  # no `environ` symbol to read (not glibc/musl)
+        with _empty_os_environ():
+            yield
+        return
     if not entries:
         yield
         return
@@ -72,6 +78,17 @@ def empty_environment() -> Iterator[None]:
         for entry in entries:
             name, _, value = entry.partition(b"=")
             libc.setenv(name, value, 1)
+
+
+@contextmanager
+def _empty_os_environ() -> Iterator[None]:
+    """The portable fallback: empty ``os.environ`` (which unsets the C variables it knows)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 @lru_cache(maxsize=1)

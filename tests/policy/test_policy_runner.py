@@ -237,3 +237,20 @@ def test_policies_and_rego_tests_see_an_empty_runtime_environment(tmp_path: Path
     import os
 
     assert os.environ["FLEETGEN_TEST_SECRET"] == "s3cret"
+
+
+def test_without_a_readable_c_environ_the_os_environment_is_emptied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Platforms without an `environ` symbol (macOS dylibs) fall back to emptying os.environ."""
+    from generator.policy import engine
+
+    def unreadable() -> list[bytes]:
+        raise ValueError("symbol 'environ' not found")
+
+    monkeypatch.setenv("FLEETGEN_TEST_SECRET", "s3cret")
+    monkeypatch.setattr(engine, "_c_environment", unreadable)
+    leak = 'package fleetgen.leak\n\nimport rego.v1\n\ndeny contains opa.runtime().env.FLEETGEN_TEST_SECRET if input.kind == "Pod"\n'
+    folder = write(tmp_path, "leak.rego", leak)
+    assert evaluate(load_policies([folder]), [Document("p.yaml", {"kind": "Pod"})]) == []
+    import os
+
+    assert os.environ["FLEETGEN_TEST_SECRET"] == "s3cret"
