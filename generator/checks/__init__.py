@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes, urls
+from generator.checks import (
+    apinames, basics, cidrs, discovery, dnsendpoint, domains, links, mesh, meshendpoint, overlay, reservednames, routes, urls,
+)
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -18,6 +20,10 @@ Check = Callable[[Fleet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
+    apinames.workload_ports,
+    apinames.workload_name,
+    apinames.workload_duplicate,
+    reservednames.reserved_name,
     dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
@@ -29,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
+    meshendpoint.mesh_endpoint,
     routes.route_plan,
     overlay.overlay,
     discovery.discovery_ip,
