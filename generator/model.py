@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
@@ -22,6 +23,19 @@ RANGE_FIELDS = ("nodeCIDRs", "podCIDRs", "serviceCIDRs")
 DEFAULT_DNS_SERVER = {"aws": "coredns", "gcp": "kube-dns", "azure": "aks-coredns", "generic": "coredns"}
 DEFAULT_COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.2"
 DEFAULT_KUBERNETES_VERSION = "1.33"
+
+# The whole grammar of an address or network a fleet may hold: hex digits, '.' and ':',
+# an optional prefix length. No zone id ('%eth0', which Python's ipaddress accepts with
+# any characters after it), no whitespace: these values are written into Corefiles.
+_ADDRESS = re.compile(r"[0-9A-Fa-f.:]+")
+_NETWORK = re.compile(r"[0-9A-Fa-f.:]+(/[0-9]{1,3})?")
+
+
+def ip_address(text: str) -> IPAddress:
+    """``ipaddress.ip_address`` without IPv6 zone ids or anything outside the address grammar (ValueError)."""
+    if not isinstance(text, str) or not _ADDRESS.fullmatch(text):
+        raise ValueError(f"{text!r} is not an IPv4 or IPv6 address")
+    return ipaddress.ip_address(text)
 
 
 @dataclass(frozen=True)
@@ -76,7 +90,7 @@ class Cluster:
     @property
     def endpoint_address(self) -> IPAddress | None:
         try:
-            return ipaddress.ip_address(self.dns_endpoint) if self.dns_endpoint else None
+            return ip_address(self.dns_endpoint) if self.dns_endpoint else None
         except ValueError:
             return None
 
@@ -228,6 +242,8 @@ class Fleet:
 
 
 def parse_network(text: str) -> IPNetwork | None:
+    if not isinstance(text, str) or not _NETWORK.fullmatch(text):
+        return None
     try:
         return ipaddress.ip_network(text, strict=True)
     except (ValueError, TypeError):

@@ -10,7 +10,8 @@ from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
 from generator.checks import (
-    apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, meshendpoint, overlay, reservednames, routes,
+    apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, meshendpoint, overlay,
+    reservednames, routes, urls,
 )
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -47,6 +48,7 @@ CHECKS: tuple[Check, ...] = (
     discovery.coredns_version,
 )
 CHECKS += (mesh_kinds.check,)
+CHECKS += (urls.url_credentials,)
 
 
 def run(fleet: Fleet, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:
