@@ -28,12 +28,14 @@ PATTERN_HELP = {
         "a DNS-1123 label (lower case letters, digits and '-', starting and ending with a letter or digit)"
     ),
     "^[0-9A-Za-z.+-]+$": "a chart version (letters, digits, '.', '+' and '-', e.g. \"1.19.1\")",
-    "^[^\\s]+$": "an image reference without spaces (e.g. \"registry.k8s.io/coredns/coredns:v1.12.2\")",
+    "^[^\\s\"'{}]+$": (
+        "an image reference without spaces, quotes or braces (e.g. \"registry.k8s.io/coredns/coredns:v1.12.2\")"
+    ),
     "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$": (
         "a DNS-1123 subdomain (lower case letters, digits, '-' and '.', starting and ending with a letter or digit)"
     ),
-    "^(https://|ssh://|git@|http://)[^\\s]+$": (
-        "a Git URL starting with https://, ssh://, git@ or http://, without spaces"
+    "^(https://|ssh://|git@|http://)[^\\s\"'{}]+$": (
+        "a Git URL starting with https://, ssh://, git@ or http://, without spaces, quotes or braces"
     ),
     "^[A-Za-z0-9._/-]+$": "a relative path of letters, digits, '.', '_', '-' and '/'",
     "^[0-9]+(s|m|h)$": "a duration in whole seconds, minutes or hours (e.g. \"30s\", \"5m\", \"1h\")",
@@ -43,7 +45,7 @@ PATTERN_HELP = {
         "e.g. \"corp.example.com\")"
     ),
     "^[0-9a-fA-F:.]+$": "an IPv4 or IPv6 address (digits, hex, '.' and ':' only; no zone id, port or spaces)",
-    "^https://[^\\s]+$": "an https:// URL without spaces (e.g. \"https://a.eks.example.com\")",
+    "^https://[^\\s\"'{}]+$": "an https:// URL without spaces, quotes or braces (e.g. \"https://a.eks.example.com\")",
 }
 
 
@@ -132,9 +134,14 @@ def _to_findings(err: jsonschema.ValidationError, source: SourceMap) -> list[Fin
     return [error("schema", f"{where}: {err.message}", source.locate(ptr))]
 
 
+def pattern_words(pattern: str) -> str | None:
+    """The words for a schema pattern (the trailing ``(?!\\n)`` that keeps ``$`` from matching before a newline aside)."""
+    return PATTERN_HELP.get(pattern.removesuffix("(?!\\n)"))
+
+
 def pattern_help(err: jsonschema.ValidationError) -> str:
     """The words for what a pattern asks for (never the regular expression itself)."""
-    known = PATTERN_HELP.get(str(err.validator_value).removesuffix("(?!\\n)"))
+    known = pattern_words(str(err.validator_value))
     if known:
         return known
     description = err.schema.get("description") if isinstance(err.schema, dict) else None

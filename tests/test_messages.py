@@ -117,24 +117,25 @@ def test_a_failed_url_pattern_is_described_in_words_not_as_a_regular_expression(
     path = write(tmp_path, HEAD.replace("https://git.example.com/fleet.git", "ftp://git.example.com/x") + "  clusters:\n" + body)
     assert all_findings(path) == [
         'fleet.yaml:7:14: [error] schema spec.gitops.repoURL: "ftp://git.example.com/x" is not a Git URL starting '
-        "with https://, ssh://, git@ or http://, without spaces",
+        "with https://, ssh://, git@ or http://, without spaces, quotes or braces",
         'fleet.yaml:11:18: [error] schema spec.clusters[0].apiServer: "http://a.example.com" is not an https:// URL '
-        'without spaces (e.g. "https://a.eks.example.com")',
+        'without spaces, quotes or braces (e.g. "https://a.eks.example.com")',
     ]
 
 
 def test_every_pattern_of_the_fleet_schema_has_words() -> None:
-    from generator.validate import PATTERN_HELP, fleet_schema
+    from generator.validate import fleet_schema, pattern_words
 
     def patterns(node: object) -> list[str]:
         if isinstance(node, dict):
-            own = [node["pattern"]] if isinstance(node.get("pattern"), str) and "description" not in node else []
+            worded = "description" in node or "x-fleetgen-grammar" in node
+            own = [node["pattern"]] if isinstance(node.get("pattern"), str) and not worded else []
             return own + [p for v in node.values() for p in patterns(v)]
         if isinstance(node, list):
             return [p for v in node for p in patterns(v)]
         return []
 
-    assert [p for p in patterns(fleet_schema()) if p not in PATTERN_HELP] == []
+    assert [p for p in patterns(fleet_schema()) if pattern_words(p) is None] == []
 
 
 def test_a_mistyped_zone_suffix_is_an_error_and_a_different_suffix_a_warning(tmp_path: Path) -> None:
