@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from generator import __version__, commands
+from generator import __version__, commands, diffcmd
 from generator.errors import FleetError, LoadError, RenderError
 from generator.report import FORMATTERS
 
@@ -52,6 +52,21 @@ def _parser() -> argparse.ArgumentParser:
     ed.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     ed.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
     ed.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
+
+    d = sub.add_parser("diff", help="what a fleet change does to the network, against a git revision")
+    d.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    d.add_argument("--base", metavar="REF",
+                   help="git revision to compare with (default: merge base with the default branch, "
+                        "or HEAD when the working tree has changes)")
+    d.add_argument("--format", default="text", choices=("text", "json", "markdown", "github"),
+                   help="report format (default: text)")
+    d.add_argument("--fail-on", choices=diffcmd.FAIL_ON, help="exit 1 on risky changes of this severity or worse")
+    d.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
+
+    g = sub.add_parser("graph", help="the fleet's topology as a picture (Mermaid, dot, SVG)")
+    g.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    g.add_argument("--format", default="mermaid", choices=("mermaid", "dot", "svg"),
+                   help="mermaid (default), dot, or svg (needs Graphviz's `dot`)")
     return parser
 
 
@@ -71,6 +86,11 @@ def run(argv: Sequence[str]) -> int:
         return commands.allocate(args.fleet, dry_run=args.dry_run)
     if args.command == "explain" and args.topic == "dns":
         return commands.explain_dns(args.cluster, args.name, args.fleet, out_dir=args.output, blueprints=args.blueprints)
+    if args.command == "diff":
+        return diffcmd.diff(args.fleet, base=args.base, fmt=args.format, fail_on=args.fail_on,
+                            blueprints=args.blueprints)
+    if args.command == "graph":
+        return diffcmd.graph_cmd(args.fleet, fmt=args.format)
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
 
 

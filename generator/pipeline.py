@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 
 from generator import checks, dnsproof, facts, manifests
 from generator.diagnostics import Finding, sorted_findings
-from generator.loader import load_file
+from generator.loader import Document, load_bytes, load_file
 from generator.model import Cluster, Fleet, build
 from generator.parallel import chunks, fork_map, workers
 from generator.render import render
@@ -44,7 +44,16 @@ def load(path: Path, display: str | None = None) -> Loaded:
 
     Raises LoadError (exit 2) when the file cannot be read or parsed.
     """
-    document = load_file(path, display)
+    return load_document(load_file(path, display))
+
+
+def load_text(raw: bytes, display: str) -> Loaded:
+    """``load`` for a fleet read from elsewhere than a file (e.g. ``git show REV:path``)."""
+    return load_document(load_bytes(raw, display))
+
+
+def load_document(document: Document) -> Loaded:
+    """Schema-validate and model a parsed fleet document, then run the built-in checks."""
     schema_findings = validate_document(document.data, document.source)
     if schema_findings:
         return Loaded(None, tuple(schema_findings))

@@ -1,0 +1,371 @@
+"""`fleetgen diff` on real temporary git repositories: one fleet change of each kind, the exact report."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator import cli, diffcmd
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = (ROOT / "fleet.yaml").read_text(encoding="utf-8")
+
+MESH = [
+    ("  mesh:\n    type: none\n", "  mesh:\n    type: cilium\n"),
+    ("[subnet-0a1b2c3d4e5f60718]\n", "[subnet-0a1b2c3d4e5f60718]\n      mesh: {id: 1, endpoint: 10.10.255.20}\n"),
+    ("endpoint: 10.20.255.10\n", "endpoint: 10.20.255.10\n      mesh: {id: 2, endpoint: 10.20.255.20}\n"),
+]
+AZURE_CLUSTER = """    - name: azure-westeurope
+      provider: azure
+      region: westeurope
+      apiServer: https://c.aks.example.com
+      network:
+        nodeCIDRs: [10.30.0.0/16]
+        podCIDRs: [10.130.0.0/16]
+        serviceCIDRs: [172.22.0.0/16]
+      dns:
+        endpoint: 10.30.255.10
+  workloads:
+"""
+# The seed scenario's realistic change (docs/diff.md): Cassandra's GCP replica set moves to a new Azure cluster.
+MOVE_TO_AZURE = [
+    ("        via: vpn\n", "        via: vpn\n      - clusters: [aws-euwest1, azure-westeurope]\n        via: vpn\n"
+                         "      - clusters: [gcp-europe-west4-c, azure-westeurope]\n        via: vpn\n"),
+    ("  workloads:\n", AZURE_CLUSTER),
+    ("        gcp-europe-west4-c: 3\n", "        azure-westeurope: 3\n"),
+]
+
+
+def _edit(text: str, edits: list[tuple[str, str]]) -> str:
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": str(repo),
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com", "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+
+
+def scenario(tmp_path: Path, head_edits: list[tuple[str, str]], base_edits: list[tuple[str, str]] = ()) -> Path:
+    """A repository whose main branch holds the base fleet; the working tree holds the change (uncommitted)."""
+    repo = tmp_path / "repo"
+    repo.mkdir(parents=True)
+    _git(repo, "init", "-q", "-b", "main")
+    fleet = repo / "fleet.yaml"
+    base = _edit(SEED, list(base_edits))
+    fleet.write_text(base, encoding="utf-8")
+    _git(repo, "add", "fleet.yaml")
+    _git(repo, "commit", "-q", "-m", "base")
+    fleet.write_text(_edit(base, head_edits), encoding="utf-8")
+    return fleet
+
+
+def diff(fleet: Path, **kw: object) -> tuple[int, str]:
+    out = io.StringIO()
+    code = diffcmd.diff(fleet, stdout=out, stderr=out, **kw)  # type: ignore[arg-type]
+    return code, re.sub(r"\(([0-9a-f]{12})\)", "(<commit>)", out.getvalue())
+
+
+HEADER = "fleetgen diff: {f} at HEAD (<commit>); the working tree has uncommitted changes -> working tree\n"
+
+
+def body(report: str) -> str:
+    """The report without its first line (which names the temporary path)."""
+    return report.split("\n", 1)[1]
+
+
+def test_pod_range_moves_under_running_pods(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("podCIDRs: [10.200.0.0/16]", "podCIDRs: [10.201.0.0/16]")])
+    code, out = diff(fleet)
+    assert code == 0
+    assert out == HEADER.format(f=fleet) + """\
+cluster aws-euwest1 (changed)
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: + 10.201.0.0/16
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.200.0.0/16
+cluster gcp-europe-west4-c (changed)
+  ranges: [error] podCIDRs changed: 10.200.0.0/16 -> 10.201.0.0/16: the range moves under running pods of cassandra (db); they keep their old addresses until rescheduled while peers route only the new range
+rendered files: 0 added, 3 changed, 0 removed, 22 unchanged
+  ~ fleet.facts.json
+  ~ routes/aws-euwest1.auto.tfvars.json
+  ~ routes/plan.json
+risky changes:
+{f}:46:20: [error] diff-range-moved podCIDRs changed: 10.200.0.0/16 -> 10.201.0.0/16: the range moves under running pods of cassandra (db); they keep their old addresses until rescheduled while peers route only the new range (clusters: gcp-europe-west4-c)
+1 error(s), 0 warning(s)
+""".format(f=fleet)
+
+
+def test_node_range_added_then_removed(tmp_path: Path) -> None:
+    two = [("nodeCIDRs: [10.10.0.0/16]", "nodeCIDRs: [10.10.0.0/16, 10.11.0.0/16]")]
+    added = scenario(tmp_path / "a", two)
+    assert body(diff(added)[1]) == """\
+cluster aws-euwest1 (changed)
+  ranges: nodeCIDRs added: 10.11.0.0/16
+cluster gcp-europe-west4-c (changed)
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: + 10.10.0.0/15
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/16
+rendered files: 0 added, 3 changed, 0 removed, 22 unchanged
+  ~ fleet.facts.json
+  ~ routes/gcp-europe-west4-c.auto.tfvars.json
+  ~ routes/plan.json
+0 error(s), 0 warning(s)
+"""
+    removed = scenario(tmp_path / "r", [(two[0][1], two[0][0])], base_edits=two)
+    assert body(diff(removed)[1]) == """\
+cluster aws-euwest1 (changed)
+  ranges: [error] nodeCIDRs removed: 10.11.0.0/16: the range moves under running nodes of cassandra (db); they keep their old addresses until rescheduled while peers route only the new range
+cluster gcp-europe-west4-c (changed)
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: + 10.10.0.0/16
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/15
+rendered files: 0 added, 3 changed, 0 removed, 22 unchanged
+  ~ fleet.facts.json
+  ~ routes/gcp-europe-west4-c.auto.tfvars.json
+  ~ routes/plan.json
+risky changes:
+{f}:34:20: [error] diff-range-moved nodeCIDRs removed: 10.11.0.0/16: the range moves under running nodes of cassandra (db); they keep their old addresses until rescheduled while peers route only the new range (clusters: aws-euwest1)
+1 error(s), 0 warning(s)
+""".format(f=removed)
+
+
+def test_service_range_changed_is_a_warning(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("serviceCIDRs: [172.21.0.0/16]", "serviceCIDRs: [172.23.0.0/16]")])
+    assert body(diff(fleet)[1]) == """\
+cluster gcp-europe-west4-c (changed)
+  ranges: [warning] serviceCIDRs changed: 172.21.0.0/16 -> 172.23.0.0/16: existing Services keep their ClusterIPs from the old range until recreated
+rendered files: 0 added, 1 changed, 0 removed, 24 unchanged
+  ~ fleet.facts.json
+risky changes:
+{f}:47:24: [warning] diff-service-range serviceCIDRs changed: 172.21.0.0/16 -> 172.23.0.0/16: existing Services keep their ClusterIPs from the old range until recreated (clusters: gcp-europe-west4-c)
+0 error(s), 1 warning(s)
+""".format(f=fleet)
+
+
+def test_zone_rename_breaks_seed_names(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("      dns:\n        endpoint: 10.20.255.10",
+                                 "      dns:\n        zone: gcp-ew4.example\n        endpoint: 10.20.255.10")])
+    assert body(diff(fleet)[1]) == """\
+cluster aws-euwest1 (changed)
+  dns: forward removed: gcp-europe-west4-c.local (was -> 10.20.255.10)
+  dns: forward added: gcp-ew4.example -> 10.20.255.10
+cluster gcp-europe-west4-c (changed)
+  dns: [error] zone renamed gcp-europe-west4-c.local -> gcp-ew4.example: seed names of cassandra (db) (<pod>.<service>.<namespace>.svc.gcp-europe-west4-c.local) stop resolving in every cluster
+rendered files: 0 added, 6 changed, 0 removed, 19 unchanged
+  ~ clusters/aws-euwest1/dns/configmap-coredns.yaml
+  ~ clusters/aws-euwest1/workloads/db/cassandra/configmap-seeds.yaml
+  ~ clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml
+  ~ clusters/gcp-europe-west4-c/dns/gateway/configmap.yaml
+  ~ clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml
+  ~ fleet.facts.json
+risky changes:
+{f}:49:15: [error] diff-zone-renamed zone renamed gcp-europe-west4-c.local -> gcp-ew4.example: seed names of cassandra (db) (<pod>.<service>.<namespace>.svc.gcp-europe-west4-c.local) stop resolving in every cluster (clusters: gcp-europe-west4-c)
+1 error(s), 0 warning(s)
+""".format(f=fleet)
+
+
+def test_endpoint_move_changes_every_peers_forward(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("endpoint: 10.20.255.10", "endpoint: 10.20.255.53")])
+    assert body(diff(fleet)[1]) == """\
+cluster aws-euwest1 (changed)
+  dns: forward changed: gcp-europe-west4-c.local -> 10.20.255.53 (was 10.20.255.10)
+cluster gcp-europe-west4-c (changed)
+  dns: [warning] DNS endpoint moved 10.20.255.10 -> 10.20.255.53: every peer forwards gcp-europe-west4-c.local to the new address; answers cached for the old one expire first
+rendered files: 0 added, 4 changed, 0 removed, 21 unchanged
+  ~ clusters/aws-euwest1/dns/configmap-coredns.yaml
+  ~ clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml
+  ~ clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml
+  ~ fleet.facts.json
+risky changes:
+{f}:49:19: [warning] diff-endpoint-moved DNS endpoint moved 10.20.255.10 -> 10.20.255.53: every peer forwards gcp-europe-west4-c.local to the new address; answers cached for the old one expire first (clusters: gcp-europe-west4-c)
+0 error(s), 1 warning(s)
+""".format(f=fleet)
+
+
+def test_link_removed_drops_routes(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("    links:\n      - clusters: [aws-euwest1, gcp-europe-west4-c]\n        via: vpn\n",
+                                 "    links: []\n")])
+    assert body(diff(fleet)[1]) == """\
+cluster aws-euwest1 (changed)
+  links: [warning] link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.20.0.0/16, 10.200.0.0/16
+cluster gcp-europe-west4-c (changed)
+  links: [warning] link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/16, 10.100.0.0/16
+rendered files: not compared (the working tree's fleet has errors (see `fleetgen check`); it was not rendered)
+risky changes:
+{f}:23:12: [warning] diff-link-removed link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops (clusters: aws-euwest1)
+{f}:23:12: [warning] diff-link-removed link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops (clusters: gcp-europe-west4-c)
+0 error(s), 2 warning(s)
+""".format(f=fleet)
+
+
+def test_workloads_rescaled(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("aws-euwest1: 3\n", "aws-euwest1: 5\n"),
+                                ("gcp-europe-west4-c: 3\n", "gcp-europe-west4-c: 2\n")])
+    assert body(diff(fleet)[1]) == """\
+cluster aws-euwest1 (changed)
+  workloads: cassandra (db) rescaled 3 -> 5
+cluster gcp-europe-west4-c (changed)
+  workloads: [warning] cassandra (db) rescaled 3 -> 2: decommission the removed replicas before they stop
+rendered files: 0 added, 1 changed, 0 removed, 24 unchanged
+  ~ fleet.facts.json
+risky changes:
+{f}:60:29: [warning] diff-scaled-down cassandra (db) rescaled 3 -> 2: decommission the removed replicas before they stop (clusters: gcp-europe-west4-c)
+0 error(s), 1 warning(s)
+""".format(f=fleet)
+
+
+def test_mesh_membership_and_id(tmp_path: Path) -> None:
+    joined = scenario(tmp_path / "j", MESH)
+    assert body(diff(joined)[1]).split("rendered files:")[0] == """\
+fleet: mesh none -> cilium
+cluster aws-euwest1 (changed)
+  mesh: joins the cilium mesh (id 1)
+cluster gcp-europe-west4-c (changed)
+  mesh: joins the cilium mesh (id 2)
+"""
+    renumbered = scenario(tmp_path / "r", [("{id: 2,", "{id: 7,")], base_edits=MESH)
+    assert body(diff(renumbered)[1]).split("rendered files:")[0] == """\
+cluster gcp-europe-west4-c (changed)
+  mesh: [warning] mesh id 2 -> 7: workloads in the mesh must restart to pick it up
+"""
+
+
+def test_move_to_a_new_cluster_orphans_the_namespace(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, MOVE_TO_AZURE)
+    code, out = diff(fleet)
+    assert code == 0
+    assert body(out) == """\
+cluster aws-euwest1 (changed)
+  dns: forward added: azure-westeurope.local -> 10.30.255.10
+  links: link added: vpn [aws-euwest1, azure-westeurope]
+  routes: via vpn [aws-euwest1, azure-westeurope]: + 10.30.0.0/16, 10.130.0.0/16
+cluster gcp-europe-west4-c (changed)
+  dns: forward added: azure-westeurope.local -> 10.30.255.10
+  links: link added: vpn [gcp-europe-west4-c, azure-westeurope]
+  routes: via vpn [gcp-europe-west4-c, azure-westeurope]: + 10.30.0.0/16, 10.130.0.0/16
+  workloads: [error] cassandra (db) placement removed (3 replicas): its Service and seeds go; the StatefulSet's data stays until moved and deleted by hand
+  namespaces: namespace db will be orphaned: no longer rendered, kept by Prune=false/prune: disabled; delete it by hand once its data has moved
+cluster azure-westeurope (added)
+  cluster: added: azure westeurope, zone azure-westeurope.local
+  ranges: nodeCIDRs added: 10.30.0.0/16
+  ranges: podCIDRs added: 10.130.0.0/16
+  ranges: serviceCIDRs added: 172.22.0.0/16
+  dns: forward added: aws-euwest1.local -> 10.10.255.10
+  dns: forward added: gcp-europe-west4-c.local -> 10.20.255.10
+  links: link added: vpn [aws-euwest1, azure-westeurope]
+  links: link added: vpn [gcp-europe-west4-c, azure-westeurope]
+  routes: via vpn [aws-euwest1, azure-westeurope]: + 10.10.0.0/16, 10.100.0.0/16
+  routes: via vpn [gcp-europe-west4-c, azure-westeurope]: + 10.20.0.0/16, 10.200.0.0/16
+  workloads: cassandra (db) placed: 3 replicas
+rendered files: 7 added, 9 changed, 3 removed, 13 unchanged
+  + clusters/azure-westeurope/dns/configmap-coredns-custom.yaml
+  + clusters/azure-westeurope/dns/service-dns-endpoint.yaml
+  + clusters/azure-westeurope/kustomization.yaml
+  + clusters/azure-westeurope/namespaces/db.yaml
+  + clusters/azure-westeurope/workloads/db/cassandra/configmap-seeds.yaml
+  + clusters/azure-westeurope/workloads/db/cassandra/service-headless.yaml
+  + routes/azure-westeurope.auto.tfvars.json
+  ~ clusters/aws-euwest1/dns/configmap-coredns.yaml
+  ~ clusters/aws-euwest1/workloads/db/cassandra/configmap-seeds.yaml
+  ~ clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml
+  ~ clusters/gcp-europe-west4-c/kustomization.yaml
+  ~ fleet.facts.json
+  ~ hub/argocd/applicationset.yaml
+  ~ routes/aws-euwest1.auto.tfvars.json
+  ~ routes/gcp-europe-west4-c.auto.tfvars.json
+  ~ routes/plan.json
+  - clusters/gcp-europe-west4-c/namespaces/db.yaml
+  - clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml
+  - clusters/gcp-europe-west4-c/workloads/db/cassandra/service-headless.yaml
+risky changes:
+{f}:73:9: [error] diff-placement-removed cassandra (db) placement removed (3 replicas): its Service and seeds go; the StatefulSet's data stays until moved and deleted by hand (clusters: gcp-europe-west4-c)
+1 error(s), 0 warning(s)
+""".format(f=fleet)
+    assert diff(fleet, fail_on="error")[0] == 1
+    assert diff(fleet, fail_on="warning")[0] == 1
+
+
+def test_cluster_removed(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("        gcp-europe-west4-c: 3\n", "")], base_edits=MOVE_TO_AZURE[:2])
+    text = fleet.read_text()
+    start = text.index("    - name: azure-westeurope")
+    fleet.write_text(text[:start] + text[text.index("  workloads:"):])
+    lines = body(diff(fleet)[1]).splitlines()
+    assert "cluster azure-westeurope (removed)" in lines
+    assert ("  cluster: [warning] cluster azure-westeurope removed: the GitOps engine stops managing it"
+            in lines)
+    assert "  workloads: [error] cassandra (db) placement removed (3 replicas): its Service and seeds go; the " \
+           "StatefulSet's data stays until moved and deleted by hand" in lines
+
+
+def test_fail_on_warning_only_counts_risky_changes(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("aws-euwest1: 3\n", "aws-euwest1: 4\n")])
+    assert diff(fleet, fail_on="warning")[0] == 0
+    fleet.write_text(fleet.read_text().replace("aws-euwest1: 4\n", "aws-euwest1: 2\n"))
+    assert diff(fleet, fail_on="warning")[0] == 1
+    assert diff(fleet, fail_on="error")[0] == 0
+
+
+def test_no_change_and_default_base_is_the_merge_base(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [])
+    repo = fleet.parent
+    code, out = diff(fleet)
+    assert (code, body(out)) == (0, "no changes\nrendered files: 0 added, 0 changed, 0 removed, 25 unchanged\n"
+                                    "0 error(s), 0 warning(s)\n")
+    # A branch with a committed change and a clean work tree: the base is the merge base with main.
+    _git(repo, "checkout", "-q", "-b", "feature")
+    fleet.write_text(_edit(SEED, [("aws-euwest1: 3\n", "aws-euwest1: 4\n")]))
+    _git(repo, "commit", "-q", "-am", "scale")
+    main = _git(repo, "rev-parse", "main").strip()
+    code, out = diff(fleet)
+    assert out.splitlines()[0] == f"fleetgen diff: {fleet} at {main[:12]}; merge base of HEAD and main " \
+                                  "-> working tree"
+    assert "  workloads: cassandra (db) rescaled 3 -> 4" in out
+    # --base names any revision; the user's working tree is never touched.
+    before = fleet.read_bytes()
+    code, out = diff(fleet, base="HEAD")
+    assert "no changes" in out and fleet.read_bytes() == before
+    assert _git(repo, "status", "--porcelain") == ""
+
+
+def test_formats(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("gcp-europe-west4-c: 3\n", "gcp-europe-west4-c: 2\n")])
+    doc = json.loads(diff(fleet, fmt="json")[1])
+    assert doc["summary"] == {"errors": 0, "warnings": 1}
+    assert doc["clusters"] == [{"name": "gcp-europe-west4-c", "status": "changed", "changes": [
+        {"section": "workloads", "text": "cassandra (db) rescaled 3 -> 2: decommission the removed replicas "
+         "before they stop", "severity": "warning", "rule": "diff-scaled-down",
+         "location": {"file": str(fleet), "line": 60, "column": 29}}]}]
+    assert doc["files"] == {"added": [], "changed": ["fleet.facts.json"], "removed": [], "unchanged": 24}
+    assert diff(fleet, fmt="github")[1] == (
+        f"::warning file={fleet},line=60,col=29,title=diff-scaled-down::cassandra (db) rescaled 3 -> 2: "
+        "decommission the removed replicas before they stop\nfleetgen: 0 error(s), 1 warning(s)\n")
+    md = diff(fleet, fmt="markdown")[1]
+    assert "<summary>:warning: <b>gcp-europe-west4-c</b> (changed, 1 change)</summary>" in md
+    assert "```mermaid\n---\ntitle:" in md
+    assert "  class n1 changed\n" in md
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fleet = scenario(tmp_path, [])
+    assert cli.main(["diff", str(fleet), "--base", "no-such-ref"]) == 2
+    assert capsys.readouterr().err == f"fleetgen: 'no-such-ref' is not a commit in the repository of {fleet}\n"
+    assert cli.main(["diff", str(fleet), "--base", "--output=x"]) == 2
+    capsys.readouterr()
+    other = tmp_path / "repo" / "other.yaml"
+    other.write_text(SEED)
+    assert cli.main(["diff", str(other), "--base", "HEAD"]) == 2
+    assert "other.yaml does not exist at HEAD" in capsys.readouterr().err
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    (outside / "fleet.yaml").write_text(SEED)
+    assert cli.main(["diff", str(outside / "fleet.yaml")]) == 2
+    assert "is not inside a git work tree" in capsys.readouterr().err
