@@ -17,11 +17,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from generator.errors import FleetError
-from generator.model import Cluster, Fleet, Link
+from generator.model import Cluster, Fleet, Link, parse_network
+from generator.routes import summarise
 
 COLLAPSE_AT = 12  # more clusters than this: fold unchanged clusters per provider/region
+GROUP_WORKLOADS = 3  # workloads listed in a folded node's label; the rest are counted
 DOT_TIMEOUT = 60
 
 SAME, ADDED, REMOVED, CHANGED = "same", "added", "removed", "changed"
@@ -40,6 +43,12 @@ class Node:
     status: str = SAME
     hub: bool = False  # a link of more than two members
     replicas: tuple[tuple[str, int], ...] = ()  # workload -> replicas here
+    ranges: tuple[tuple[str, str], ...] = ()  # (short field name, CIDR text)
+    group: tuple[str, ...] = ()  # the clusters a folded node stands for
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return self.group or (self.lines[0],)
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,13 @@ class Edge:
     b: str
     label: str
     status: str = SAME
+    count: int = 1  # links folded into this edge
+
+    @property
+    def text(self) -> str:
+        if not self.label:  # an edge to a hub: the hub names the link kind
+            return "" if self.count == 1 else f"{self.count} members"
+        return self.label if self.count == 1 else f"{self.label} x{self.count}"
 
 
 @dataclass(frozen=True)
@@ -57,9 +73,12 @@ class Topology:
     edges: tuple[Edge, ...]
 
 
+_SHORT = {"nodeCIDRs": "node", "podCIDRs": "pod", "serviceCIDRs": "svc"}
+
+
 def _cluster_lines(fleet: Fleet, c: Cluster) -> tuple[str, ...]:
     lines = [c.name, f"zone {c.zone}"]
-    for field, short in (("nodeCIDRs", "node"), ("podCIDRs", "pod"), ("serviceCIDRs", "svc")):
+    for field, short in _SHORT.items():
         texts = [r.text for r in c.cidrs(field)]
         if texts:
             lines.append(f"{short} {', '.join(texts)}")
@@ -84,8 +103,9 @@ def _parts(fleet: Fleet) -> tuple[dict[str, Node], dict[tuple[str, str, str], Ed
     nodes: dict[str, Node] = {}
     for c in fleet.clusters:
         replicas = tuple((w.name, w.replicas_in(c.name)) for w in fleet.workloads_in(c.name))
+        ranges = tuple((_SHORT[r.field], r.text) for r in c.ranges)
         nodes.setdefault(c.name, Node(c.name, c.provider, c.region or "(no region)", _cluster_lines(fleet, c),
-                                      replicas=replicas))
+                                      replicas=replicas, ranges=ranges))
     edges: dict[tuple[str, str, str], Edge] = {}
     for link in fleet.connectivity.links:
         via, members = _link_key(link)
@@ -96,7 +116,7 @@ def _parts(fleet: Fleet) -> tuple[dict[str, Node], dict[tuple[str, str, str], Ed
             hub = f"{via}:{','.join(members)}"
             nodes[hub] = Node(hub, "", "", (f"{via} {link.name}", f"{len(members)} members"), hub=True)
             for m in known:
-                edges[(hub, m, via)] = Edge(hub, m, via)
+                edges[(hub, m, "")] = Edge(hub, m, "")
     return nodes, edges
 
 
@@ -134,41 +154,65 @@ def change_topology(base: Fleet, head: Fleet) -> Topology:
 
 
 def _collapse(topo: Topology) -> Topology:
-    clusters = [n for n in topo.nodes if not n.hub]
-    if len(clusters) <= COLLAPSE_AT:
+    """Fold unchanged clusters per provider/region; if that still leaves too many, per provider."""
+    if sum(1 for n in topo.nodes if not n.hub) <= COLLAPSE_AT:
         return topo
+    topo = _fold(topo, lambda n: (n.provider, n.region))
+    if sum(1 for n in topo.nodes if not n.hub) <= COLLAPSE_AT:
+        return topo
+    return _fold(topo, lambda n: (n.provider, ""))
+
+
+def _fold(topo: Topology, key_of: Callable[[Node], tuple[str, str]]) -> Topology:
     folded: dict[tuple[str, str], list[Node]] = {}
-    for n in clusters:
-        if n.status == SAME:
-            folded.setdefault((n.provider, n.region), []).append(n)
+    for n in topo.nodes:
+        if not n.hub and n.status == SAME:
+            folded.setdefault(key_of(n), []).append(n)
     into: dict[str, str] = {}
-    nodes: list[Node] = []
+    groups: list[Node] = []
     for (provider, region), members in folded.items():
         if len(members) < 2:
             continue
         key = f"group:{provider}/{region}"
         for m in members:
             into[m.id] = key
-        nodes.append(Node(key, provider, region, _group_lines(members)))
-    nodes = [n for n in topo.nodes if n.id not in into] + nodes
+        names = tuple(name for m in members for name in m.members)
+        replicas: dict[str, int] = {}
+        for m in members:
+            for w, count in m.replicas:
+                replicas[w] = replicas.get(w, 0) + count
+        ranges = tuple(r for m in members for r in m.ranges)
+        regions = tuple(dict.fromkeys(m.region for m in members))
+        label = region or (regions[0] if len(regions) == 1 else f"{len(regions)} regions")
+        groups.append(Node(key, provider, label, _group_lines(names, regions if not region else (), ranges, replicas),
+                           replicas=tuple(replicas.items()), ranges=ranges, group=names))
+    nodes = [n for n in topo.nodes if n.id not in into] + groups
     counted: dict[tuple[str, str, str, str], int] = {}
     for e in topo.edges:
         a, b = into.get(e.a, e.a), into.get(e.b, e.b)
         if a == b:
-            continue  # inside one folded group: counted in its label
-        counted[(a, b, e.label, e.status)] = counted.get((a, b, e.label, e.status), 0) + 1
-    edges = tuple(Edge(a, b, label if n == 1 else f"{label} x{n}", status) for (a, b, label, status), n in counted.items())
+            continue  # inside one folded group: its label says how many clusters it holds
+        counted[(a, b, e.label, e.status)] = counted.get((a, b, e.label, e.status), 0) + e.count
+    edges = tuple(Edge(a, b, label, status, n) for (a, b, label, status), n in counted.items())
     return Topology(topo.title, tuple(nodes), edges)
 
 
-def _group_lines(members: list[Node]) -> tuple[str, ...]:
-    names = [m.lines[0] for m in members]
+def _group_lines(
+    names: tuple[str, ...], regions: tuple[str, ...], ranges: tuple[tuple[str, str], ...], replicas: dict[str, int]
+) -> tuple[str, ...]:
     shown = ", ".join(names[:3]) + (f" +{len(names) - 3} more" if len(names) > 3 else "")
-    replicas: dict[str, int] = {}
-    for m in members:
-        for name, count in m.replicas:
-            replicas[name] = replicas.get(name, 0) + count
-    return (f"{len(members)} clusters", shown, *(f"{w} x{n} in total" for w, n in replicas.items()))
+    lines = [f"{len(names)} clusters", shown]
+    if len(regions) > 1:
+        lines.append(", ".join(regions[:3]) + (f" +{len(regions) - 3} more" if len(regions) > 3 else ""))
+    for short in _SHORT.values():
+        summary = summarise(n for n in (parse_network(t) for s, t in ranges if s == short) if n is not None)
+        if summary:
+            lines.append(f"{short} {', '.join(map(str, summary[:2]))}"
+                         + (f" +{len(summary) - 2} more" if len(summary) > 2 else ""))
+    placed = [f"{w} x{n} in total" for w, n in replicas.items()]
+    if len(placed) > GROUP_WORKLOADS:
+        placed = placed[:GROUP_WORKLOADS] + [f"+{len(placed) - GROUP_WORKLOADS} more workloads"]
+    return (*lines, *placed)
 
 
 # ---- Mermaid -----------------------------------------------------------------------------
@@ -221,7 +265,8 @@ def mermaid(topo: Topology) -> str:
     link_styles: list[str] = []
     for i, e in enumerate(topo.edges):
         arrow = {ADDED: "===", REMOVED: "-.-"}.get(e.status, "---")
-        lines.append(f"  {ids[e.a]} {arrow}|{_mm_text(e.label)}| {ids[e.b]}")
+        label = f"|{_mm_text(e.text)}|" if e.text else ""
+        lines.append(f"  {ids[e.a]} {arrow}{label} {ids[e.b]}")
         if e.status in _EDGE_STYLE:
             link_styles.append(f"  linkStyle {i} {_EDGE_STYLE[e.status]}")
     lines += link_styles
@@ -266,7 +311,7 @@ def dot(topo: Topology) -> str:
             label = "\\n".join(_dot_text(x) for x in n.lines)
             lines.append(f'  {ids[n.id]} [shape=ellipse, label="{label}", fillcolor="{_DOT_FILL[n.status]}"];')
     for e in topo.edges:
-        lines.append(f'  {ids[e.a]} -> {ids[e.b]} [label="{_dot_text(e.label)}"{_DOT_EDGE.get(e.status, "")}];')
+        lines.append(f'  {ids[e.a]} -> {ids[e.b]} [label="{_dot_text(e.text)}"{_DOT_EDGE.get(e.status, "")}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
