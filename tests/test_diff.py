@@ -369,3 +369,18 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (outside / "fleet.yaml").write_text(SEED)
     assert cli.main(["diff", str(outside / "fleet.yaml")]) == 2
     assert "is not inside a git work tree" in capsys.readouterr().err
+
+
+def test_docs_example_is_what_diff_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/diff.md shows the markdown comment for the seed scenario's move to Azure, as printed today."""
+    fleet = scenario(tmp_path, [])
+    repo = fleet.parent
+    _git(repo, "checkout", "-q", "-b", "move-cassandra")
+    fleet.write_text(_edit(SEED, MOVE_TO_AZURE))
+    _git(repo, "commit", "-q", "-am", "move")
+    monkeypatch.chdir(repo)
+    out = io.StringIO()
+    assert diffcmd.diff(Path("fleet.yaml"), fmt="markdown", stdout=out) == 0
+    doc = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8").split("\n---\n\n", 1)[1]
+    hexes = re.compile(r"`[0-9a-f]{12}`")
+    assert hexes.sub("`<commit>`", out.getvalue()) == hexes.sub("`<commit>`", doc)
