@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from generator import __version__, commands, diffcmd
+from generator import __version__, commands, diffcmd, initcmd
 from generator.errors import FleetError, LoadError, RenderError
 from generator.report import FORMATTERS
 
@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     g.add_argument("--format", default="mermaid", choices=("mermaid", "dot", "svg"),
                    help="mermaid (default), dot, or svg (needs Graphviz's `dot`)")
+
+    i = sub.add_parser("init", help="start a fleet: commented fleet.yaml, schema, pre-commit and CI files; render")
+    i.add_argument("directory", nargs="?", default=".", type=Path, help="target directory (default: .)")
+    i.add_argument("--provider", default="aws,gcp", metavar="LIST",
+                   help="one cluster per provider, comma-separated: aws,gcp,azure,generic (default: aws,gcp)")
+    i.add_argument("--engine", default="argocd", choices=("argocd", "flux"), help="GitOps engine (default: argocd)")
+
+    sub.add_parser("schema", help="print the fleet JSON Schema (for editors: save it beside fleet.yaml)")
     return parser
 
 
@@ -91,6 +99,10 @@ def run(argv: Sequence[str]) -> int:
                             blueprints=args.blueprints)
     if args.command == "graph":
         return diffcmd.graph_cmd(args.fleet, fmt=args.format)
+    if args.command == "init":
+        return initcmd.init(args.directory, providers=args.provider, engine=args.engine)
+    if args.command == "schema":
+        return initcmd.schema()
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
 
 

@@ -87,3 +87,4 @@ def graph_cmd(
         return 1
     stdout.write(graph.FORMATS[fmt](graph.topology(loaded.fleet)))
     return 0
+
