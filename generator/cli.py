@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """Command line: parse arguments, dispatch to ``generator.commands``, map errors to exit codes."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from generator import __version__, commands, diffcmd, initcmd
+from generator import __version__, commands, completion, diffcmd, initcmd
 from generator.errors import FleetError, LoadError, RenderError, UsageError
 from generator.report import FORMATTERS
 
@@ -49,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="show how something in the rendered output works, step by step")
     esub = e.add_subparsers(dest="topic", required=True, metavar="TOPIC")
     ed = esub.add_parser("dns", help="the hops a DNS name takes from a cluster (exit 0 resolves, 1 not, 2 unknown cluster)")
-    ed.add_argument("cluster", help="the asking cluster")
+    ed.add_argument("cluster", help="the asking cluster").completer = completion.clusters  # type: ignore[attr-defined]
     ed.add_argument("name", help="the DNS name, e.g. cassandra-0.cassandra.db.svc.<zone>")
     ed.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     ed.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
@@ -78,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("schema", help="print the fleet JSON Schema (for editors: save it beside fleet.yaml)")
 
+    sc = sub.add_parser("completion", help="print the shell completion script (bash, zsh, fish)")
+    sc.add_argument("shell", choices=completion.SHELLS, help="e.g. `source <(fleetgen completion bash)`")
+
     h = sub.add_parser("hook", help="run a check for every fleet that a list of changed files belongs to (pre-commit)")
     h.add_argument("action", choices=("check", "render-check"), help="fleetgen check, or fleetgen render --check")
     h.add_argument("files", nargs="*", type=Path,
@@ -98,7 +102,12 @@ def _directories(args: argparse.Namespace) -> None:
 
 
 def run(argv: Sequence[str]) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions: answer and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    args = parser.parse_args(argv)
     _directories(args)
     if args.command == "render":
         return commands.render(
@@ -123,6 +132,9 @@ def run(argv: Sequence[str]) -> int:
         return initcmd.init(args.directory, providers=args.provider, engine=args.engine)
     if args.command == "schema":
         return initcmd.schema()
+    if args.command == "completion":
+        sys.stdout.write(completion.script(args.shell))
+        return 0
     if args.command == "hook":
         return commands.hook(args.action, tuple(args.files))
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
