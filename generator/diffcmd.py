@@ -17,7 +17,7 @@ FAIL_ON = ("warning", "error")
 
 def _rendered(fleet: Fleet, blueprints: Path | None) -> dict[str, bytes] | None:
     try:
-        return pipeline.render_output(fleet, blueprints, keep_objects=False).contents
+        return pipeline.render_output(fleet, blueprints, keep_objects=False, validate=False).contents
     except RenderError:
         return None
 

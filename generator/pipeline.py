@@ -91,11 +91,13 @@ def render_output(
     engine: str | None = None,
     processes: int | None = None,
     keep_objects: bool = True,
+    validate: bool = True,
 ) -> Output:
     """Render, validate and serialize every file; clusters are split over the cores.
 
     ``keep_objects=False`` returns only the bytes (``files`` is empty): what a render
     writes, without sending every object back from the workers (memory, pickling).
+    ``validate=False`` skips the manifest schemas (``fleetgen diff`` compares bytes only).
     """
 
     def one(job: tuple[int, list[Cluster]]) -> _Chunk:
@@ -109,7 +111,7 @@ def render_output(
             fleet.kubernetes_version,
             crd_schemas,
             out_dir,
-        )
+        ) if validate else manifests.Report((), 0, ())
         contents = serialize_all(files, Path(fleet.file).name)
         return _Chunk(files if keep_objects else {}, contents, report.findings, report.validated, report.skipped)
 
