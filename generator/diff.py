@@ -273,15 +273,33 @@ class _Comparer:
         for key, link in b.items():
             if key not in a:
                 out.append(Change("links", f"link added: {_link_label(link)}"))
+        reachable = {m for lk in b.values() for m in lk.clusters} - {name}
         for key, link in a.items():
-            if key not in b:
-                if new is None:
-                    out.append(Change("links", f"link removed: {_link_label(link)}"))
-                else:
-                    out.append(Change(
-                        "links", f"link removed: {_link_label(link)}: traffic to its other members stops",
-                        Severity.WARNING, "diff-link-removed", _loc(self.head, "/spec/connectivity/links"),
-                    ))
+            if key in b:
+                continue
+            if new is None:
+                out.append(Change("links", f"link removed: {_link_label(link)}"))
+                continue
+            lost = [m for m in dict.fromkeys(link.clusters) if m != name and m not in reachable
+                    and self.head.cluster(m) is not None]
+            loc = _loc(self.head, "/spec/connectivity/links", "/spec/connectivity")
+            if not lost:
+                out.append(Change("links", f"link removed: {_link_label(link)}: its members stay reachable "
+                                           "through other links", location=loc))
+                continue
+            spanning = [f"{w.name} ({w.namespace})" for w in self.head.workloads
+                        if w.replicas_in(name) and any(w.replicas_in(m) for m in lost)]
+            if spanning:
+                out.append(Change(
+                    "links", f"link removed: {_link_label(link)}: no route left to {', '.join(lost)}, which also "
+                             f"run(s) {', '.join(spanning)}: replication between them stops",
+                    Severity.ERROR, "diff-link-removed", loc,
+                ))
+            else:
+                out.append(Change(
+                    "links", f"link removed: {_link_label(link)}: traffic to {', '.join(lost)} stops",
+                    Severity.WARNING, "diff-link-removed", loc,
+                ))
         return out
 
     def routes(self, name: str, new: Cluster | None) -> list[Change]:

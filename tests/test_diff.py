@@ -188,22 +188,50 @@ risky changes:
 """.format(f=fleet)
 
 
-def test_link_removed_drops_routes(tmp_path: Path) -> None:
+def test_link_removed_under_a_spanning_workload_is_an_error(tmp_path: Path) -> None:
     fleet = scenario(tmp_path, [("    links:\n      - clusters: [aws-euwest1, gcp-europe-west4-c]\n        via: vpn\n",
                                  "    links: []\n")])
     assert body(diff(fleet)[1]) == """\
 cluster aws-euwest1 (changed)
-  links: [warning] link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops
+  links: [error] link removed: vpn [aws-euwest1, gcp-europe-west4-c]: no route left to gcp-europe-west4-c, which also run(s) cassandra (db): replication between them stops
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.20.0.0/16, 10.200.0.0/16
 cluster gcp-europe-west4-c (changed)
-  links: [warning] link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops
+  links: [error] link removed: vpn [aws-euwest1, gcp-europe-west4-c]: no route left to aws-euwest1, which also run(s) cassandra (db): replication between them stops
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/16, 10.100.0.0/16
 rendered files: not compared (the working tree's fleet has errors (see `fleetgen check`); it was not rendered)
 risky changes:
-{f}:23:12: [warning] diff-link-removed link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops (clusters: aws-euwest1)
-{f}:23:12: [warning] diff-link-removed link removed: vpn [aws-euwest1, gcp-europe-west4-c]: traffic to its other members stops (clusters: gcp-europe-west4-c)
-0 error(s), 2 warning(s)
+{f}:23:12: [error] diff-link-removed link removed: vpn [aws-euwest1, gcp-europe-west4-c]: no route left to aws-euwest1, which also run(s) cassandra (db): replication between them stops (clusters: gcp-europe-west4-c)
+{f}:23:12: [error] diff-link-removed link removed: vpn [aws-euwest1, gcp-europe-west4-c]: no route left to gcp-europe-west4-c, which also run(s) cassandra (db): replication between them stops (clusters: aws-euwest1)
+2 error(s), 0 warning(s)
 """.format(f=fleet)
+
+
+def test_link_replaced_by_another_keeps_members_reachable(tmp_path: Path) -> None:
+    fleet = scenario(tmp_path, [("        via: vpn\n", "        via: peering\n")])
+    assert body(diff(fleet)[1]).split("rendered files:")[0] == """\
+cluster aws-euwest1 (changed)
+  links: link added: peering [aws-euwest1, gcp-europe-west4-c]
+  links: link removed: vpn [aws-euwest1, gcp-europe-west4-c]: its members stay reachable through other links
+  routes: via peering [aws-euwest1, gcp-europe-west4-c]: + 10.20.0.0/16, 10.200.0.0/16
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.20.0.0/16, 10.200.0.0/16
+cluster gcp-europe-west4-c (changed)
+  links: link added: peering [aws-euwest1, gcp-europe-west4-c]
+  links: link removed: vpn [aws-euwest1, gcp-europe-west4-c]: its members stay reachable through other links
+  routes: via peering [aws-euwest1, gcp-europe-west4-c]: + 10.10.0.0/16, 10.100.0.0/16
+  routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/16, 10.100.0.0/16
+"""
+
+
+def test_link_removed_to_a_cluster_without_shared_workloads_is_a_warning(tmp_path: Path) -> None:
+    base = MOVE_TO_AZURE[:2]  # azure linked to both, nothing placed there
+    fleet = scenario(tmp_path, [("      - clusters: [gcp-europe-west4-c, azure-westeurope]\n        via: vpn\n", "")],
+                     base_edits=base)
+    out = body(diff(fleet)[1])
+    assert "  links: [warning] link removed: vpn [gcp-europe-west4-c, azure-westeurope]: traffic to " \
+           "azure-westeurope stops\n" in out
+    assert "  links: [warning] link removed: vpn [gcp-europe-west4-c, azure-westeurope]: traffic to " \
+           "gcp-europe-west4-c stops\n" in out
+    assert out.endswith("0 error(s), 2 warning(s)\n")
 
 
 def test_workloads_rescaled(tmp_path: Path) -> None:
