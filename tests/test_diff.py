@@ -412,3 +412,15 @@ def test_docs_example_is_what_diff_prints(tmp_path: Path, monkeypatch: pytest.Mo
     doc = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8").split("\n---\n\n", 1)[1]
     hexes = re.compile(r"`[0-9a-f]{12}`")
     assert hexes.sub("`<commit>`", out.getvalue()) == hexes.sub("`<commit>`", doc)
+
+
+def test_invalid_fleets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fleet = scenario(tmp_path, [("provider: gcp", "provider: ibm")])
+    assert cli.main(["diff", str(fleet)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{fleet}:41:17: [error] schema spec.clusters[1].provider: ") and err.endswith(
+        "diff refused: the working tree's fleet does not validate\n")
+    _git(fleet.parent, "commit", "-qam", "broken base")  # the committed fleet is the broken one now
+    fleet.write_text(SEED)
+    assert cli.main(["diff", str(fleet), "--base", "HEAD"]) == 2
+    assert capsys.readouterr().err.startswith(f"fleetgen: {fleet} at HEAD (")

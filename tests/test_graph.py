@@ -163,3 +163,12 @@ def test_mermaid_parses_with_the_real_parser(tmp_path: Path) -> None:
     results = {Path(f.rstrip(":")).stem: status for f, status in lines.items()}
     assert results.pop("broken") == "error"  # the parser really rejects a broken diagram
     assert results == {name: "ok" for name in sources if name != "broken"}, proc.stdout + proc.stderr
+
+
+def test_invalid_fleet_is_refused(fleetgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "fleet.yaml"
+    bad.write_text((ROOT / "fleet.yaml").read_text().replace("provider: gcp", "provider: ibm"))
+    run = fleetgen("graph", str(bad))
+    assert run.code == 1 and run.out == ""
+    assert run.err.startswith(f"{bad}:41:17: [error] schema spec.clusters[1].provider: ")
+    assert run.err.endswith("graph refused: the fleet does not validate\n")
