@@ -135,7 +135,8 @@ def change_topology(base: Fleet, head: Fleet) -> Topology:
             nodes[key] = replace(node, status=ADDED)
         elif old_nodes[key].lines != node.lines or (old_nodes[key].provider, old_nodes[key].region) != (
                 node.provider, node.region):
-            nodes[key] = replace(node, status=CHANGED)
+            gone = tuple(f"was: {line}" for line in old_nodes[key].lines[1:] if line not in node.lines)
+            nodes[key] = replace(node, status=CHANGED, lines=node.lines + gone)
         else:
             nodes[key] = node
     for key, node in old_nodes.items():

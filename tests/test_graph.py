@@ -97,6 +97,7 @@ def test_change_graph_marks_added_removed_changed(tmp_path: Path) -> None:
     assert "  n0 ===|vpn| n2\n  n1 ===|vpn| n2\n  linkStyle 1 stroke:#1a7f37,stroke-width:3px\n" in text
     assert text.endswith("  class n2 added\n  classDef changed fill:#fff8c5,stroke:#9a6700,stroke-width:2px\n"
                          "  class n1 changed\n")
+    assert "svc 172.21.0.0/16<br/>was: cassandra x3\"]\n" in text  # what the changed cluster lost
     back = graph.mermaid(graph.change_topology(_fleet(moved), base))
     assert "  n0 -.-|vpn| n2\n" in back and "  class n2 removed\n" in back
 
