@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +21,12 @@ def _rendered(fleet: Fleet, blueprints: Path | None) -> dict[str, bytes] | None:
         return pipeline.render_output(fleet, blueprints, keep_objects=False, validate=False).contents
     except RenderError:
         return None
+
+
+def _empty_like(fleet: Fleet) -> Fleet:
+    """The fleet with nothing in it: the base of a pull request that adds the fleet file."""
+    return replace(fleet, clusters=(), workloads=(), groups=(), connectivity=replace(fleet.connectivity, links=()),
+                   by_name={}, peers={}, memo={})
 
 
 def diff(
@@ -47,10 +54,15 @@ def diff(
         return 1
     found = gitbase.read_base(fleet_path, base)
     label = f"{found.ref} ({found.commit[:12]})" if found.ref != found.commit else found.commit[:12]
-    old = pipeline.load_text(found.content, display)
+    if found.content is None:  # a new fleet: everything in it is added
+        old = pipeline.Loaded(_empty_like(head.fleet), ())
+        why = "; ".join(w for w in (found.why, f"{fleet_path.name} does not exist there: a new fleet") if w)
+        found = replace(found, why=why)
+    else:
+        old = pipeline.load_text(found.content, display)
     if old.fleet is None:
         raise UsageError(f"{display} at {label} does not validate against the schema; compare with another --base")
-    base_files = _rendered(old.fleet, blueprints) if old.ok else None
+    base_files = {} if found.content is None else _rendered(old.fleet, blueprints) if old.ok else None
     head_files = _rendered(head.fleet, blueprints) if head.ok else None
     why = ""
     if head_files is None:

@@ -22,7 +22,7 @@ class Base:
     ref: str  # as asked (or chosen by default)
     commit: str  # full object id
     why: str  # how a default was chosen ("" when the user named it)
-    content: bytes
+    content: bytes | None  # None: the file does not exist at that commit (a new fleet)
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -87,7 +87,13 @@ def read_base(fleet_path: Path, ref: str | None) -> Base:
     if commit.returncode != 0:
         raise UsageError(f"{ref!r} is not a commit in the repository of {fleet_path}")
     oid = _out(commit)
-    blob = _git(cwd, "show", f"{oid}:./{fleet_path.name}")
+    path = f"{oid}:./{fleet_path.name}"
+    kind = _git(cwd, "cat-file", "-t", path)
+    if kind.returncode != 0:
+        return Base(ref, oid, why, None)
+    if _out(kind) != "blob":
+        raise UsageError(f"{fleet_path.name} at {ref} ({oid[:12]}) is a {_out(kind)}, not a file")
+    blob = _git(cwd, "cat-file", "blob", path)
     if blob.returncode != 0:
-        raise UsageError(f"{fleet_path.name} does not exist at {ref} ({oid[:12]}) in {cwd}: nothing to compare with")
+        raise UsageError(f"cannot read {fleet_path.name} at {ref} ({oid[:12]}): {_err(blob)}")
     return Base(ref, oid, why, blob.stdout)

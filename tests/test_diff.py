@@ -388,10 +388,16 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert capsys.readouterr().err == f"fleetgen: 'no-such-ref' is not a commit in the repository of {fleet}\n"
     assert cli.main(["diff", str(fleet), "--base", "--output=x"]) == 2
     capsys.readouterr()
-    other = tmp_path / "repo" / "other.yaml"
-    other.write_text(SEED)
-    assert cli.main(["diff", str(other), "--base", "HEAD"]) == 2
-    assert "other.yaml does not exist at HEAD" in capsys.readouterr().err
+    tree = tmp_path / "repo" / "sub"
+    (tree / "x").mkdir(parents=True)
+    (tree / "x" / "f").write_text("x")
+    _git(tmp_path / "repo", "add", "sub")
+    _git(tmp_path / "repo", "commit", "-qm", "a directory named like a fleet")
+    (tree / "x" / "f").unlink()
+    (tree / "x").rmdir()
+    (tree / "x").write_text(SEED)
+    assert cli.main(["diff", str(tree / "x"), "--base", "HEAD"]) == 2
+    assert capsys.readouterr().err.startswith("fleetgen: x at HEAD (")
     outside = tmp_path / "plain"
     outside.mkdir()
     (outside / "fleet.yaml").write_text(SEED)
@@ -424,3 +430,20 @@ def test_invalid_fleets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     fleet.write_text(SEED)
     assert cli.main(["diff", str(fleet), "--base", "HEAD"]) == 2
     assert capsys.readouterr().err.startswith(f"fleetgen: {fleet} at HEAD (")
+
+
+def test_new_fleet_is_all_added(tmp_path: Path) -> None:
+    """The pull request that adds the fleet file: the base has none, so everything is new (exit 0)."""
+    fleet = scenario(tmp_path, [])
+    other = fleet.parent / "other.yaml"
+    other.write_text(SEED)
+    code, out = diff(other, base="HEAD")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == f"fleetgen diff: {other} at HEAD (<commit>); other.yaml does not exist there: a new fleet " \
+                       "-> working tree"
+    assert lines[1:4] == ["cluster aws-euwest1 (added)", "  cluster: added: aws eu-west-1, zone aws-euwest1.local",
+                          "  ranges: nodeCIDRs added: 10.10.0.0/16"]
+    assert "  workloads: cassandra (db) placed: 3 replicas" in lines
+    assert lines[-1] == "0 error(s), 0 warning(s)"
+    assert "rendered files: 25 added, 0 changed, 0 removed, 0 unchanged" in lines
