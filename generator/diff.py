@@ -365,7 +365,9 @@ class _Comparer:
                 loc = _loc(self.head, f"{head_w[wname].pointer}/placement/{name}", f"{head_w[wname].pointer}/placement")
             else:
                 loc = _loc(self.head, "/spec/workloads", "/spec")
-            if b == 0:
+            if b == 0 and new is None:  # reported once, as diff-cluster-removed
+                out.append(Change("workloads", f"{label} placement removed with the cluster ({a} replicas)"))
+            elif b == 0:
                 out.append(Change(
                     "workloads",
                     f"{label} placement removed ({a} replicas): its Service and seeds go; the StatefulSet's "

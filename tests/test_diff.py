@@ -322,16 +322,30 @@ risky changes:
 
 
 def test_cluster_removed(tmp_path: Path) -> None:
-    fleet = scenario(tmp_path, [("        gcp-europe-west4-c: 3\n", "")], base_edits=MOVE_TO_AZURE[:2])
+    fleet = scenario(tmp_path, [], base_edits=MOVE_TO_AZURE)
     text = fleet.read_text()
-    start = text.index("    - name: azure-westeurope")
-    fleet.write_text(text[:start] + text[text.index("  workloads:"):])
-    lines = body(diff(fleet)[1]).splitlines()
-    assert "cluster azure-westeurope (removed)" in lines
-    assert ("  cluster: [warning] cluster azure-westeurope removed: the GitOps engine stops managing it"
-            in lines)
-    assert "  workloads: [error] cassandra (db) placement removed (3 replicas): its Service and seeds go; the " \
-           "StatefulSet's data stays until moved and deleted by hand" in lines
+    text = text[:text.index("    - name: azure-westeurope")] + text[text.index("  workloads:"):]
+    fleet.write_text(text.replace("        azure-westeurope: 3\n", "").replace(
+        "      - clusters: [aws-euwest1, azure-westeurope]\n        via: vpn\n"
+        "      - clusters: [gcp-europe-west4-c, azure-westeurope]\n        via: vpn\n", ""))
+    out = body(diff(fleet)[1])
+    section = out[out.index("cluster azure-westeurope (removed)"):out.index("rendered files:")]
+    assert section == """\
+cluster azure-westeurope (removed)
+  cluster: [error] cluster azure-westeurope removed while cassandra (db) run there: the GitOps engine stops managing it; volumes and namespaces stay until removed by hand
+  ranges: nodeCIDRs removed: 10.30.0.0/16
+  ranges: podCIDRs removed: 10.130.0.0/16
+  ranges: serviceCIDRs removed: 172.22.0.0/16
+  dns: forward removed: aws-euwest1.local (was -> 10.10.255.10)
+  dns: forward removed: gcp-europe-west4-c.local (was -> 10.20.255.10)
+  links: link removed: vpn [aws-euwest1, azure-westeurope]
+  links: link removed: vpn [gcp-europe-west4-c, azure-westeurope]
+  routes: via vpn [aws-euwest1, azure-westeurope]: - 10.10.0.0/16, 10.100.0.0/16
+  routes: via vpn [gcp-europe-west4-c, azure-westeurope]: - 10.20.0.0/16, 10.200.0.0/16
+  workloads: cassandra (db) placement removed with the cluster (3 replicas)
+  namespaces: namespace db will be orphaned: no longer rendered, kept by Prune=false/prune: disabled; delete it by hand once its data has moved
+"""
+    assert out.endswith("1 error(s), 0 warning(s)\n")  # one finding for the cluster, not one per workload
 
 
 def test_fail_on_warning_only_counts_risky_changes(tmp_path: Path) -> None:
