@@ -114,7 +114,7 @@ def run(argv: Sequence[str]) -> int:
         argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     _directories(args)
-    from generator import commands, diffcmd, initcmd
+    from generator import commands
     if args.command == "render":
         return commands.render(
             args.fleet, args.output, check_only=args.check, blueprints=args.blueprints,
@@ -131,13 +131,21 @@ def run(argv: Sequence[str]) -> int:
     if args.command == "explain" and args.topic == "dns":
         return commands.explain_dns(args.cluster, args.name, args.fleet, out_dir=args.output, blueprints=args.blueprints)
     if args.command == "diff":
+        from generator import diffcmd
+
         return diffcmd.diff(args.fleet, base=args.base, fmt=args.format, fail_on=args.fail_on,
                             blueprints=args.blueprints)
     if args.command == "graph":
+        from generator import diffcmd
+
         return diffcmd.graph_cmd(args.fleet, fmt=args.format)
     if args.command == "init":
+        from generator import initcmd
+
         return initcmd.init(args.directory, providers=args.provider, engine=args.engine)
     if args.command == "schema":
+        from generator import initcmd
+
         return initcmd.schema()
     if args.command == "completion":
         sys.stdout.write(completion.script(args.shell))
