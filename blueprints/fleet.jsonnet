@@ -37,7 +37,7 @@ local hubFiles(fleet, hub) =
   prefixed('hub/', withKustomization(inner));
 
 // Resolve a cluster's references into the objects blueprints use:
-// cluster.peers[i] = {name, provider, zone, endpoint, apiServer, dnsServer},
+// cluster.peers[i] = {name, provider, zone, endpoint, apiServer, dnsServer, network: {nodeCIDRs, podCIDRs}},
 // cluster.workloads[i] = {name, namespace, ports, seeds, clusters, replicas}.
 local expand(input, c) = c + {
   peers: [input.directory[p] for p in c.peerNames],

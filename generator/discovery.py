@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.model import Cluster, Fleet, Workload
+from generator.model import Cluster, Fleet, Workload, image_ref
 
 DEFAULT_KUBECONFIG_SECRET_PATTERN = "kubernetai-{cluster}"
 DEFAULT_CONSUL_CHART_VERSION = "1.9.3"
@@ -27,6 +27,14 @@ def option(fleet: Fleet, kind: str, key: str, default: Any) -> Any:
 
 def kubernetai_image(fleet: Fleet) -> str | None:
     return option(fleet, "kubernetai", "image", None)
+
+
+def kubernetai_image_ref(fleet: Fleet) -> str:
+    """The gateway image with kubernetai: its own image (and digest), else the CoreDNS image."""
+    image = kubernetai_image(fleet)
+    if image is None:
+        return fleet.dns.coredns_image_ref
+    return image_ref(image, option(fleet, "kubernetai", "imageDigest", None))
 
 
 def kubeconfig_secret(fleet: Fleet, peer: str) -> str:
@@ -91,7 +99,7 @@ def seeds(fleet: Fleet, workload: Workload, viewer: Cluster | None) -> list[str]
 def _kubernetai(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
     peers = [fleet.by_name[p] for p in fleet.peers.get(cluster.name, ())]
     return {
-        "image": kubernetai_image(fleet) or fleet.dns.coredns_image,
+        "image": kubernetai_image_ref(fleet),
         "kubeconfigDir": KUBECONFIG_DIR,
         "remotes": [
             {"name": p.name, "zone": p.zone, "apiServer": p.api_server, "secret": kubeconfig_secret(fleet, p.name)}

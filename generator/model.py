@@ -22,6 +22,9 @@ IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 RANGE_FIELDS = ("nodeCIDRs", "podCIDRs", "serviceCIDRs")
 DEFAULT_DNS_SERVER = {"aws": "coredns", "gcp": "kube-dns", "azure": "aks-coredns", "generic": "coredns"}
 DEFAULT_COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.2"
+# The default image's digest (as Cilium's CLI pins it; see docs/upstream-facts.md): used only
+# with the default image; a fleet naming its own corednsImage pins its own digest, or none.
+DEFAULT_COREDNS_IMAGE_DIGEST = "sha256:af8c8d35a5d184b386c4a6d1a012c8b218d40d1376474c7d071bb6c07201f47d"
 DEFAULT_KUBERNETES_VERSION = "1.33"
 
 # The whole grammar of an address or network a fleet may hold: hex digits, '.' and ':',
@@ -163,6 +166,17 @@ class Dns:
     discovery: str
     coredns_image: str
     options: dict[str, Any]  # per-discovery settings (kubernetai/consul/mcs), as written
+    coredns_image_digest: str | None = None  # sha256:<hex>, pinned beside the tag
+
+    @property
+    def coredns_image_ref(self) -> str:
+        """What the fleet DNS gateway pulls: ``<image>@<digest>`` when a digest is pinned."""
+        return image_ref(self.coredns_image, self.coredns_image_digest)
+
+
+def image_ref(image: str, digest: str | None) -> str:
+    """``image@sha256:...`` (the tag stays for people; the runtime pulls by digest), or the image."""
+    return f"{image}@{digest}" if digest else image
 
 
 @dataclass(frozen=True)
@@ -273,6 +287,9 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
         zone_pattern=dns_raw.get("zonePattern", "{cluster}.local"),
         discovery=dns_raw.get("discovery", "forward"),
         coredns_image=dns_raw.get("corednsImage", DEFAULT_COREDNS_IMAGE),
+        coredns_image_digest=dns_raw.get(
+            "corednsImageDigest", None if "corednsImage" in dns_raw else DEFAULT_COREDNS_IMAGE_DIGEST
+        ),
         options={k: v for k, v in dns_raw.items() if k in ("kubernetai", "consul", "mcs")},
     )
     conn_raw = spec.get("connectivity", {})

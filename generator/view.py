@@ -25,7 +25,7 @@ def fleet_view(fleet: Fleet) -> dict[str, Any]:
         "file": fleet.file,
         "kubernetesVersion": fleet.kubernetes_version,
         "discovery": fleet.dns.discovery,
-        "corednsImage": fleet.dns.coredns_image,
+        "corednsImage": fleet.dns.coredns_image_ref,
         "connectivity": {"mode": fleet.connectivity.mode},
         "mesh": {"type": fleet.mesh.type},
         "gitops": {
@@ -67,6 +67,8 @@ def _peer_entry(peer: Cluster) -> dict[str, Any]:
         "endpoint": peer.dns_endpoint,
         "apiServer": peer.api_server,
         "dnsServer": peer.dns_server,
+        # the fleet DNS gateway's NetworkPolicy admits DNS from its peers' node and pod ranges
+        "network": {f: [r.text for r in peer.cidrs(f)] for f in ("nodeCIDRs", "podCIDRs")},
     }
 
 

@@ -51,7 +51,9 @@ def test_kubernetai_one_block_per_peer_zone_and_secret_by_pattern() -> None:
             # the peer lets this cluster read it
             account = out[f"clusters/{peer}/discovery/kubernetai/serviceaccount-{c.name}.yaml"]
             assert account["metadata"]["name"] == f"fleet-dns-reader-{c.name}"
-        assert corefile.count("kubernetai ") == len(f.peers[c.name])
+        # each peer zone, and the own zone (in-cluster: a kubernetai image may lack `kubernetes`)
+        assert corefile.count("kubernetai ") == len(f.peers[c.name]) + 1
+        assert f"kubernetai {c.zone}\n" in corefile and "kubernetes" not in corefile
         kubeconfigs = out[f"clusters/{c.name}/dns/gateway/configmap-kubeconfigs.yaml"]["data"]
         for peer in f.peers[c.name]:
             assert f'"server": "{f.by_name[peer].api_server}"' in kubeconfigs[peer]
@@ -106,6 +108,6 @@ def test_mcs_exports_every_workload_and_names_seeds_in_clusterset_local() -> Non
     assert seeds[:2] == ["cassandra-0.aws-euwest1.cassandra.db.svc.clusterset.local",
                          "cassandra-1.aws-euwest1.cassandra.db.svc.clusterset.local"]
     corefile = out["clusters/gcp-europe-west4-c/dns/gateway/configmap.yaml"]["data"]["Corefile"]
-    assert "clusterset.local:53 {\n    errors\n    cache 30\n    kubernetes clusterset.local {\n        multicluster clusterset.local\n    }\n}\n" in corefile
+    assert "clusterset.local:53 {\n    errors\n    ready\n    cache 30\n    kubernetes clusterset.local {\n        multicluster clusterset.local\n    }\n}\n" in corefile
     rules = out["clusters/gcp-europe-west4-c/dns/gateway/clusterrole.yaml"]["rules"]
     assert {"apiGroups": ["multicluster.x-k8s.io"], "resources": ["serviceimports"], "verbs": ["list", "watch"]} in rules

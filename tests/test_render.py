@@ -50,7 +50,7 @@ def test_b_kube_dns_stubs_a_zone_and_gateway_answers_b_zone(example: dict[str, A
     stub = json.loads(example["clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml"]["data"]["stubDomains"])
     assert stub == {"aws-euwest1.local": ["10.10.255.10"], "gcp-europe-west4-c.local": ["10.20.255.10"]}
     gateway = example["clusters/gcp-europe-west4-c/dns/gateway/configmap.yaml"]["data"]["Corefile"]
-    assert blocks(gateway)["gcp-europe-west4-c.local"] == ["errors", "cache 30", "kubernetes gcp-europe-west4-c.local"]
+    assert blocks(gateway)["gcp-europe-west4-c.local"] == ["errors", "ready", "cache 30", "kubernetes gcp-europe-west4-c.local"]
     lb = example["clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml"]
     deployment = example["clusters/gcp-europe-west4-c/dns/gateway/deployment.yaml"]
     assert lb["spec"]["selector"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items()

@@ -29,9 +29,11 @@ local readerRole = 'fleet-dns-reader';
 
   // One server block per peer zone: `kubernetai` (like `kubernetes`) may appear
   // once per block, and a block that owns one zone needs no `fallthrough`.
+  // `ready` in each block: CoreDNS's ready only hears from the blocks enabling it.
   remoteBlock(remote, dir)::
     corefile.block(remote.zone, [
       'errors',
+      'ready',
       'cache 30',
       'kubernetai ' + remote.zone + ' {',
       '    kubeconfig ' + dir + '/' + remote.name + '/kubeconfig ' + remote.name,
@@ -88,7 +90,10 @@ local readerRole = 'fleet-dns-reader';
     stubs.files(fleet, cluster, [cluster.dns.zone] + [r.zone for r in remotes], ip)
     + gateway.files(fleet, cluster, {
       image: kt.image,
-      corefile: corefile.ownZoneBlock(cluster.dns.zone) + std.join('', [$.remoteBlock(r, dir) for r in remotes]),
+      // The own zone with `kubernetai` too (in-cluster, no kubeconfig): the kubernetai
+      // build recipe in its own repository (main.go) replaces the `kubernetes`
+      // directive, so `kubernetes` would be an unknown directive in that image.
+      corefile: corefile.gatewayZoneBlock(cluster.dns.zone, 'kubernetai') + std.join('', [$.remoteBlock(r, dir) for r in remotes]),
       volumes: if std.length(remotes) == 0 then [] else [$.volume(remotes)],
       volumeMounts: if std.length(remotes) == 0 then [] else [{ name: 'kubeconfigs', mountPath: dir, readOnly: true }],
       clusterIP: ip,

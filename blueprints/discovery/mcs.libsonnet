@@ -14,7 +14,8 @@ local stubs = import 'stubs.libsonnet';
 {
   // Its own server block: `kubernetes` may appear once per block, and the cluster block stays stock.
   clustersetBlock(domain)::
-    corefile.block(domain, ['errors', 'cache 30', 'kubernetes ' + domain + ' {', '    multicluster ' + domain, '}']),
+    // `ready` here too: this block's kubernetes plugin keeps its own API cache.
+    corefile.block(domain, ['errors', 'ready', 'cache 30', 'kubernetes ' + domain + ' {', '    multicluster ' + domain, '}']),
 
   clusterProperty(fleet, name, value)::
     k.object('about.k8s.io/v1beta1', 'ClusterProperty', name, null, k.labels(fleet, 'cluster-property', 'discovery')) + {

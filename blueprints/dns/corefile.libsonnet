@@ -20,6 +20,12 @@ local indent(lines) = std.join('', ['    ' + l + '\n' for l in lines]);
   ownZoneBlock(zone)::
     self.block(zone, ['errors', 'cache 30', 'kubernetes ' + zone]),
 
+  // The same for the fleet-owned DNS gateway, with `ready`: CoreDNS's ready reports
+  // only the plugins of the server blocks that enable it, and this block's API cache
+  // is its own. `plugin` is `kubernetes` or, in an image built with kubernetai, `kubernetai`.
+  gatewayZoneBlock(zone, plugin='kubernetes')::
+    self.block(zone, ['errors', 'ready', 'cache 30', plugin + ' ' + zone]),
+
   // The default cluster block (as kubeadm installs it), for clusters whose Corefile fleetgen owns.
   defaultBlock(clusterDomain)::
     '.:53 {\n' + indent([
