@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes
+from generator.checks import basics, cidrs, discovery, dnsendpoint, domains, links, loadbalancer, mesh, overlay, routes
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -27,6 +27,8 @@ CHECKS: tuple[Check, ...] = (
     domains.domain_nested,
     domains.domain_pattern,
     dnsendpoint.dns_endpoint,
+    loadbalancer.lb_pin,
+    loadbalancer.endpoint_public,
     links.link_missing,
     mesh.mesh_trust_domain,
     routes.route_plan,

@@ -1,0 +1,218 @@
+"""Internal load balancers as each provider's controller builds them (issue 11 items 1, 2, 7; issue 10 item 4).
+
+Fleet file in, exact rendered annotations or exact findings (rules ``lb-pin``, ``endpoint-public``) out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import commands, dnsproof, lb, pipeline
+from tests.conftest import FLEETS, ROOT
+
+GENERIC = FLEETS / "render" / "flux-generic.yaml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "fleet.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def render(path: Path) -> dict[str, Any]:
+    loaded = pipeline.load(path, "fleet.yaml")
+    assert loaded.ok and loaded.fleet is not None, [f.parsable() for f in loaded.findings]
+    return pipeline.render_output(loaded.fleet).files
+
+
+def findings(path: Path) -> list[str]:
+    loaded = pipeline.load(path, "fleet.yaml")
+    assert loaded.fleet is not None
+    return [f.parsable() for f in loaded.findings]
+
+
+def lines_of(path: Path, rule: str) -> list[str]:
+    return [f for f in findings(path) if f" {rule} " in f]
+
+
+# --- generic clusters: the bare-metal load balancer's own annotation, never spec.loadBalancerIP ---------
+
+@pytest.mark.parametrize(
+    ("controller", "key"),
+    [(None, "metallb.io/loadBalancerIPs"), ("metallb", "metallb.io/loadBalancerIPs"),
+     ("kube-vip", "kube-vip.io/loadbalancerIPs"), ("cilium-lbipam", "lbipam.cilium.io/ips")],
+)
+def test_generic_dns_endpoint_uses_the_chosen_bare_metal_annotation(tmp_path: Path, controller: str | None, key: str) -> None:
+    text = GENERIC.read_text()
+    if controller:
+        text = edit(text, "      dns: {endpoint: 192.168.20.53}\n",
+                    f"      dns: {{endpoint: 192.168.20.53}}\n      loadBalancer: {{controller: {controller}}}\n")
+    files = render(write(tmp_path, text))
+    svc = files["clusters/dc2/dns/service-dns-endpoint.yaml"]
+    assert svc["metadata"]["annotations"] == {key: "192.168.20.53"}  # no fleetgen-only marker
+    assert "loadBalancerIP" not in svc["spec"]
+    assert [(p["protocol"], p["port"]) for p in svc["spec"]["ports"]] == [("UDP", 53), ("TCP", 53)]
+
+
+def test_generic_dns_proof_reads_the_bare_metal_annotation(tmp_path: Path) -> None:
+    path = write(tmp_path, GENERIC.read_text())
+    loaded = pipeline.load(path, "fleet.yaml")
+    assert loaded.fleet is not None
+    files = pipeline.render_output(loaded.fleet).files
+    out = dnsproof.tracer(loaded.fleet, files).explain("dc1", "pg-0.pg.postgres.svc.dc2.fleet.internal")
+    assert out.resolved
+    assert any("192.168.20.53 is dc2's DNS endpoint (Service kube-system/fleet-dns, internal LB)" in hop
+               for route in out.routes for hop in route.hops)
+
+
+# --- Azure: the address family picks the annotation -------------------------------------------------------
+
+def test_azure_ipv6_endpoint_uses_the_ipv6_annotation(tmp_path: Path) -> None:
+    loaded = pipeline.load(FLEETS / "render" / "three-providers.yaml", "fleet.yaml")
+    assert loaded.fleet is not None
+    # the AKS cluster with an IPv6 endpoint: the blueprint must switch to azure-load-balancer-ipv6
+    six = dataclasses.replace(loaded.fleet.by_name["aks-c"], dns_endpoint="fd03::53")
+    assert lb.pin(six, "dns").view()["ip"] == "fd03::53"
+    fleet = dataclasses.replace(loaded.fleet, clusters=tuple(six if c.name == "aks-c" else c for c in loaded.fleet.clusters),
+                                by_name={**loaded.fleet.by_name, "aks-c": six}, memo={})
+    svc6 = pipeline.render_output(fleet).files["clusters/aks-c/dns/service-dns-endpoint.yaml"]
+    assert svc6["metadata"]["annotations"] == {
+        "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+        "service.beta.kubernetes.io/azure-load-balancer-ipv6": "fd03::53",
+    }
+
+
+# --- AWS: addresses only with pinned subnets, one per subnet (rule lb-pin) ---------------------------------
+
+SEED = ROOT / "fleet.yaml"
+SUBNET_LINE = "        loadBalancerSubnets: [subnet-0a1b2c3d4e5f60718]\n"
+
+
+def test_aws_two_subnets_render_one_address_per_subnet(tmp_path: Path) -> None:
+    text = edit(SEED.read_text(), SUBNET_LINE,
+                "        loadBalancerSubnets:\n"
+                "          - {subnet: subnet-0a1b2c3d4e5f60718, address: 10.10.255.10}\n"
+                "          - {subnet: subnet-0f9e8d7c6b5a40302, address: 10.10.127.10}\n")
+    path = write(tmp_path, text)
+    assert findings(path) == []
+    annotations = render(path)["clusters/aws-euwest1/dns/service-dns-endpoint.yaml"]["metadata"]["annotations"]
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] == "subnet-0a1b2c3d4e5f60718,subnet-0f9e8d7c6b5a40302"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses"] == "10.10.255.10,10.10.127.10"
+
+
+def test_aws_endpoint_without_subnets_renders_no_address_and_check_says_what_is_missing(tmp_path: Path) -> None:
+    path = write(tmp_path, edit(SEED.read_text(), SUBNET_LINE, ""))
+    assert lines_of(path, "lb-pin") == [
+        "fleet.yaml:38:19: [error] lb-pin cluster 'aws-euwest1': dns.endpoint 10.10.255.10 cannot be pinned on AWS "
+        "without the NLB's subnets: the AWS Load Balancer Controller takes private-ipv4-addresses only together "
+        "with aws-load-balancer-subnets, one address per subnet; add dns.loadBalancerSubnets ({subnet, address} per "
+        "availability zone, one of them 10.10.255.10)"
+    ]
+    loaded = pipeline.load(path, "fleet.yaml")
+    assert loaded.fleet is not None
+    annotations = pipeline.render_output(loaded.fleet).files["clusters/aws-euwest1/dns/service-dns-endpoint.yaml"]["metadata"]["annotations"]
+    assert not any("private-ipv4-addresses" in k or "aws-load-balancer-subnets" in k for k in annotations)
+
+
+def test_aws_two_subnets_by_name_only_need_an_address_each(tmp_path: Path) -> None:
+    path = write(tmp_path, edit(SEED.read_text(), SUBNET_LINE,
+                                "        loadBalancerSubnets: [subnet-0a1b2c3d4e5f60718, subnet-0f9e8d7c6b5a40302]\n"))
+    assert lines_of(path, "lb-pin") == [
+        "fleet.yaml:39:30: [error] lb-pin cluster 'aws-euwest1': dns.endpoint 10.10.255.10: the NLB spans 2 subnets "
+        "and the AWS Load Balancer Controller needs one private address per subnet; subnet(s) "
+        "subnet-0a1b2c3d4e5f60718, subnet-0f9e8d7c6b5a40302 have none: write dns.loadBalancerSubnets as "
+        "{subnet, address}, one per subnet"
+    ]
+    loaded = pipeline.load(path, "fleet.yaml")
+    assert loaded.fleet is not None
+    annotations = pipeline.render_output(loaded.fleet).files["clusters/aws-euwest1/dns/service-dns-endpoint.yaml"]["metadata"]["annotations"]
+    assert "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses" not in annotations
+
+
+def test_aws_endpoint_must_be_one_of_the_pinned_addresses(tmp_path: Path) -> None:
+    path = write(tmp_path, edit(SEED.read_text(), SUBNET_LINE,
+                                "        loadBalancerSubnets:\n"
+                                "          - {subnet: subnet-0a1b2c3d4e5f60718, address: 10.10.255.11}\n"))
+    assert lines_of(path, "lb-pin") == [
+        "fleet.yaml:38:19: [error] lb-pin cluster 'aws-euwest1': dns.endpoint 10.10.255.10 is none of the addresses "
+        "pinned on its loadBalancerSubnets (10.10.255.11); peers would send traffic to an address the NLB does not hold"
+    ]
+
+
+def test_check_command_reports_lb_pin_at_the_fleet_line(tmp_path: Path) -> None:
+    path = write(tmp_path, edit(SEED.read_text(), SUBNET_LINE, ""))
+    out = io.StringIO()
+    code = commands.check(path, out_dir=tmp_path / "output", stdout=out)
+    assert code == 1
+    assert [line.split(" cluster ")[0] for line in out.getvalue().splitlines() if " lb-pin " in line] == [
+        f"{path}:38:19: [error] lb-pin"]
+
+
+# --- endpoints are private unless the fleet allows a public one (rule endpoint-public) ----------------------
+
+def test_public_dns_endpoint_on_generic_is_refused_at_the_fleet_line(tmp_path: Path) -> None:
+    text = edit(GENERIC.read_text(), "network: {nodeCIDRs: [192.168.20.0/24]", "network: {nodeCIDRs: [34.90.0.0/16]")
+    text = edit(text, "dns: {endpoint: 192.168.20.53}", "dns: {endpoint: 34.90.255.10}")
+    path = write(tmp_path, text)
+    assert lines_of(path, "endpoint-public") == [
+        "fleet.yaml:30:23: [error] endpoint-public dns.endpoint 34.90.255.10 of cluster 'dc2' is not a private "
+        "address (RFC 1918, RFC 6598 100.64.0.0/10 or IPv6 ULA fc00::/7): its load balancer would expose the "
+        "cluster's DNS publicly; pick a private address, or set loadBalancer.allowPublicAddresses: true on the "
+        "cluster if that is intended"
+    ]
+
+
+def test_public_endpoint_allowed_explicitly_passes_the_check(tmp_path: Path) -> None:
+    text = edit(GENERIC.read_text(), "network: {nodeCIDRs: [192.168.20.0/24]", "network: {nodeCIDRs: [34.90.0.0/16]")
+    text = edit(text, "dns: {endpoint: 192.168.20.53}\n", "dns: {endpoint: 34.90.255.10}\n      loadBalancer: {allowPublicAddresses: true}\n")
+    path = write(tmp_path, text)
+    assert lines_of(path, "endpoint-public") == []
+
+
+@pytest.mark.parametrize("address", ["10.1.2.3", "172.31.255.1", "192.168.0.9", "100.64.0.1", "100.127.255.254", "fd00::1", "fc12::5"])
+def test_private_ranges(address: str) -> None:
+    assert lb.is_private(address)
+
+
+@pytest.mark.parametrize("address", ["172.32.0.1", "100.128.0.1", "34.90.255.10", "2001:db8::1", "fe80::1", "not-an-ip"])
+def test_not_private(address: str) -> None:
+    assert not lb.is_private(address)
+
+
+def test_public_mesh_endpoint_is_refused(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "mesh-istio" / "fleet.yaml").read_text()
+    text = edit(text, "mesh: {network: net-gcp, endpoint: 10.20.255.20}", "mesh: {network: net-gcp, endpoint: 35.20.255.20}")
+    found = lines_of(write(tmp_path, text), "endpoint-public")
+    assert len(found) == 1
+    assert "endpoint-public mesh.endpoint 35.20.255.20 of cluster 'gcp-europe-west4-c' is not a private address" in found[0]
+    assert "expose the cluster's mesh entry point publicly" in found[0]
+
+
+# --- GKE: the DNS proof and `explain dns` follow the UDP/TCP split ------------------------------------------
+
+def test_proof_fails_when_the_gke_tcp_service_is_missing(tmp_path: Path) -> None:
+    loaded = pipeline.load(SEED, "fleet.yaml")
+    assert loaded.fleet is not None
+    files = dict(pipeline.render_output(loaded.fleet).files)
+    t = dnsproof.tracer(loaded.fleet, files)
+    name = "cassandra-0.cassandra.db.svc.gcp-europe-west4-c.local"
+    assert t.explain("aws-euwest1", name).resolved
+    hops = [hop for route in t.explain("aws-euwest1", name).routes for hop in route.hops]
+    assert any("10.20.255.10 is gcp-europe-west4-c's DNS endpoint (Service fleet-dns/fleet-dns, internal LB)" in h for h in hops)
+    # the GKE Services name a reserved address the fleet does not declare: the proof finds no endpoint there
+    svc = files["clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml"]
+    broken = {**svc, "metadata": {**svc["metadata"], "annotations": {
+        **svc["metadata"]["annotations"], "networking.gke.io/load-balancer-ip-addresses": "some-other-address"}}}
+    files["clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml"] = broken
+    files["clusters/gcp-europe-west4-c/dns/service-dns-endpoint-tcp.yaml"] = broken
+    assert not dnsproof.tracer(loaded.fleet, files).explain("aws-euwest1", name).resolved
