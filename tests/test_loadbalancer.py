@@ -216,3 +216,35 @@ def test_proof_fails_when_the_gke_tcp_service_is_missing(tmp_path: Path) -> None
     files["clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml"] = broken
     files["clusters/gcp-europe-west4-c/dns/service-dns-endpoint-tcp.yaml"] = broken
     assert not dnsproof.tracer(loaded.fleet, files).explain("aws-euwest1", name).resolved
+
+
+# --- the lb-public policy: no fleetgen marker; a public endpoint allowed on purpose needs an exception --------
+
+ALLOW_PUBLIC = """package fleetgen.network
+
+import rego.v1
+
+exception contains rules if {
+\tinput.kind == "Service"
+\tinput.metadata.name == "fleet-dns"
+\tinput.metadata.annotations["metallb.io/loadBalancerIPs"] == "34.90.255.53"
+\trules := {"public_load_balancer"}
+}
+"""
+
+
+def test_allowed_public_endpoint_is_still_flagged_by_lb_public_until_excepted(tmp_path: Path) -> None:
+    fleet = FLEETS / "checks" / "valid" / "lb-pinned" / "fleet.yaml"
+    out = io.StringIO()
+    assert commands.check(fleet, out_dir=tmp_path / "output", stdout=out) == 1
+    flagged = [line for line in out.getvalue().splitlines() if "[error]" in line]
+    assert flagged == [
+        f"{tmp_path}/output/clusters/d/dns/service-dns-endpoint.yaml:1:1: [error] lb-public Service kube-system/fleet-dns "
+        "is a public load balancer: annotate it with its provider's internal scheme, or pin it at private addresses "
+        "with its bare-metal load balancer's annotation (clusters: d)"
+    ]
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "allow.rego").write_text(ALLOW_PUBLIC)
+    out = io.StringIO()
+    assert commands.check(fleet, out_dir=tmp_path / "output", policy_dirs=(policy,), stdout=out) == 0, out.getvalue()
