@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from generator import commands, dnsproof, lb, pipeline
+from generator import commands, dnsproof, pipeline
 from tests.conftest import FLEETS, ROOT
 
 GENERIC = FLEETS / "render" / "flux-generic.yaml"
@@ -82,7 +82,6 @@ def test_azure_ipv6_endpoint_uses_the_ipv6_annotation(tmp_path: Path) -> None:
     assert loaded.fleet is not None
     # the AKS cluster with an IPv6 endpoint: the blueprint must switch to azure-load-balancer-ipv6
     six = dataclasses.replace(loaded.fleet.by_name["aks-c"], dns_endpoint="fd03::53")
-    assert lb.pin(six, "dns").view()["ip"] == "fd03::53"
     fleet = dataclasses.replace(loaded.fleet, clusters=tuple(six if c.name == "aks-c" else c for c in loaded.fleet.clusters),
                                 by_name={**loaded.fleet.by_name, "aks-c": six}, memo={})
     svc6 = pipeline.render_output(fleet).files["clusters/aks-c/dns/service-dns-endpoint.yaml"]
@@ -181,11 +180,15 @@ def test_public_endpoint_allowed_explicitly_passes_the_check(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("address", ["10.1.2.3", "172.31.255.1", "192.168.0.9", "100.64.0.1", "100.127.255.254", "fd00::1", "fc12::5"])
 def test_private_ranges(address: str) -> None:
+    from generator import lb
+
     assert lb.is_private(address)
 
 
 @pytest.mark.parametrize("address", ["172.32.0.1", "100.128.0.1", "34.90.255.10", "2001:db8::1", "fe80::1", "not-an-ip"])
 def test_not_private(address: str) -> None:
+    from generator import lb
+
     assert not lb.is_private(address)
 
 
