@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from generator import __version__, commands
-from generator.errors import FleetError, LoadError, RenderError
+from generator.errors import FleetError, LoadError, RenderError, UsageError
 from generator.report import FORMATTERS
 
 
@@ -25,8 +25,10 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="write every cluster's manifests into the output directory")
     r.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
-    r.add_argument("-o", "--output", default="output", type=Path, help="output directory (default: output)")
+    r.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
     r.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files that would change")
+    r.add_argument("--adopt", action="store_true",
+                   help="take over an output directory that belongs to another fleet (its files are pruned)")
     r.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
     r.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
     r.add_argument("--engine", choices=("rjsonnet", "gojsonnet"), help="Jsonnet implementation")
@@ -34,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="report every inconsistency in the fleet (exit 1 on errors)")
     c.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     c.add_argument("--format", default="text", choices=sorted(FORMATTERS), help="report format (default: text)")
-    c.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
+    c.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
     c.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
     c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
     c.add_argument("--policy", type=Path, action="append", default=[], metavar="DIR",
@@ -50,17 +52,35 @@ def _parser() -> argparse.ArgumentParser:
     ed.add_argument("cluster", help="the asking cluster")
     ed.add_argument("name", help="the DNS name, e.g. cassandra-0.cassandra.db.svc.<zone>")
     ed.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
-    ed.add_argument("-o", "--output", default="output", type=Path, help="output directory the paths refer to")
+    ed.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
     ed.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
+
+    h = sub.add_parser("hook", help="run a check for every fleet that a list of changed files belongs to (pre-commit)")
+    h.add_argument("action", choices=("check", "render-check"), help="fleetgen check, or fleetgen render --check")
+    h.add_argument("files", nargs="*", type=Path,
+                   help="changed files (fleet files, or files in a fleet's output); none: every fleet in the repository")
     return parser
+
+
+OUTPUT_HELP = "output directory (default: output/ next to the fleet file)"
+
+
+def _directories(args: argparse.Namespace) -> None:
+    """Folders named by options must exist: a typo is misuse (exit 2), never silently nothing."""
+    for what, option in (("blueprints", "blueprints"), ("CRD schema", "crd_schemas")):
+        value = getattr(args, option, None)
+        for path in value if isinstance(value, list) else [value] if value else []:
+            if not path.is_dir():
+                raise UsageError(f"{what} directory {path} does not exist")
 
 
 def run(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
+    _directories(args)
     if args.command == "render":
         return commands.render(
             args.fleet, args.output, check_only=args.check, blueprints=args.blueprints,
-            crd_schemas=tuple(args.crd_schemas), engine=args.engine,
+            crd_schemas=tuple(args.crd_schemas), engine=args.engine, adopt=args.adopt,
         )
     if args.command == "check":
         return commands.check(
@@ -71,6 +91,8 @@ def run(argv: Sequence[str]) -> int:
         return commands.allocate(args.fleet, dry_run=args.dry_run)
     if args.command == "explain" and args.topic == "dns":
         return commands.explain_dns(args.cluster, args.name, args.fleet, out_dir=args.output, blueprints=args.blueprints)
+    if args.command == "hook":
+        return commands.hook(args.action, tuple(args.files))
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices
 
 
@@ -92,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"fleetgen: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
+        sys.stderr.write("fleetgen: interrupted; an interrupted render is finished by the next one\n")
         return 130
     except BrokenPipeError:  # `fleetgen ... | head`: the reader left; say nothing more
         try:
@@ -99,6 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return 1
+    except OSError as exc:  # disk full, read-only, permission denied, not a directory, file too large
+        where = f" {exc.filename}" if exc.filename else ""
+        sys.stderr.write(f"fleetgen:{where}: {exc.strerror or exc}; nothing half-written is left behind "
+                         "(the next render finishes or repairs the output)\n")
+        return 2
     except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
         fd, log = tempfile.mkstemp(prefix="fleetgen-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:

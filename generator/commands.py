@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import TextIO
 
 from generator import allocate as planner
-from generator import dnsproof, pipeline, write
+from generator import dnsproof, freshness, outdir, pipeline, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
-from generator.freshness import inputs_digest, remember_inputs
+from generator.freshness import inputs_digest
 from generator.manifests import shipped_crd_schemas
-from generator.model import build
+from generator.model import Fleet, build
 from generator.render import DEFAULT_ENGINE, default_blueprints
 from generator.policy.output import policy_findings
 from generator.report import FORMATTERS
@@ -32,37 +34,56 @@ def _exit_code(findings: list[Finding] | tuple[Finding, ...]) -> int:
     return 1 if any(f.is_error for f in findings) else 0
 
 
+def default_output(fleet_path: Path) -> Path:
+    """The output directory of a fleet: ``output/`` next to the fleet file, wherever the command runs."""
+    return fleet_path.parent / "output"
+
+
+def _inputs(fleet_path: Path, blueprints: Path | None, crd_schemas: tuple[Path, ...], engine: str | None) -> str:
+    return inputs_digest(
+        fleet_path, blueprints or default_blueprints(), (shipped_crd_schemas(), *crd_schemas),
+        engine or os.environ.get("FLEETGEN_JSONNET") or DEFAULT_ENGINE,
+    )
+
+
 def render(
     fleet_path: Path,
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     check_only: bool = False,
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
     engine: str | None = None,
+    adopt: bool = False,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
     """Render the fleet into ``out_dir``; with ``check_only``, list what would change (exit 1) and write nothing."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    out_dir = out_dir or default_output(fleet_path)
     loaded = pipeline.load(fleet_path, str(fleet_path))
     if not loaded.ok or loaded.fleet is None:
         _emit(loaded.findings, "text", stderr)
         stderr.write("render refused: fix the errors above; nothing was written\n")
         return 1
     fleet = loaded.fleet
-    inputs = inputs_digest(
-        fleet_path, blueprints or default_blueprints(), (shipped_crd_schemas(), *crd_schemas),
-        engine or os.environ.get("FLEETGEN_JSONNET") or DEFAULT_ENGINE,
-    )
-    fresh = write.up_to_date(out_dir, inputs)
-    if fresh is not None:
-        if loaded.findings:
-            _emit(loaded.findings, "text", stderr)
-        stdout.write(f"{out_dir}/ is up to date ({fresh} files, {len(fleet.clusters)} clusters); nothing rendered\n")
-        return 0
-    output = pipeline.render_output(fleet, blueprints, out_dir.as_posix(), crd_schemas, engine, keep_objects=False)
+    owner = outdir.owner_for(fleet.name, fleet_path, out_dir)
+    inputs = _inputs(fleet_path, blueprints, crd_schemas, engine)
+    label = out_dir.as_posix()
+    with outdir.opened(out_dir, create=False) as root:
+        if root is not None:
+            with outdir.locked(root, exclusive=False):
+                cur = outdir.current(root)
+                outdir.check_owner(cur, owner, root, adopt=adopt)
+                if cur.state is not None and freshness.trusted(out_dir, inputs, cur.state.raw):
+                    if write.verify_exact(root, cur) is not None:
+                        if loaded.findings:
+                            _emit(loaded.findings, "text", stderr)
+                        stdout.write(f"{label}/ is up to date ({len(cur.state.files)} files, "
+                                     f"{len(fleet.clusters)} clusters); nothing rendered\n")
+                        return 0
+    output = pipeline.render_output(fleet, blueprints, label, crd_schemas, engine, keep_objects=False)
     findings = list(loaded.findings) + list(output.findings)
     if _exit_code(findings):
         _emit(findings, "text", stderr)
@@ -71,24 +92,38 @@ def render(
     if findings:
         _emit(findings, "text", stderr)
     contents = output.contents
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir} exists and is not a directory")
-    plan = write.plan(out_dir, contents)
     clusters = len(fleet.clusters)
-    if check_only:
-        if plan.dirty:
-            stdout.write("\n".join(plan.lines(out_dir.as_posix())) + "\n")
-            stdout.write(
-                f"{out_dir}/ is out of date: {len(plan.added)} added, {len(plan.changed)} changed, "
-                f"{len(plan.removed)} removed; run `fleetgen render` (or `make render`) and commit the result\n"
-            )
+    command = f"fleetgen render {fleet_path.as_posix()}"
+    with outdir.opened(out_dir, create=not check_only) as root:
+        if root is None:  # --check and no output at all
+            stdout.write("\n".join(f"added    {label}/{p}" for p in contents) + "\n")
+            stdout.write(f"{label}/ does not exist: {len(contents)} files would be added; run `{command}` "
+                         "and commit the result\n")
             return 1
-        stdout.write(f"{out_dir}/ is up to date ({len(contents)} files, {clusters} clusters)\n")
-        return 0
-    write.apply(out_dir, contents, plan)
-    remember_inputs(out_dir, inputs)
+        with outdir.locked(root, exclusive=not check_only, fleet=fleet.name):
+            cur = outdir.current(root)
+            outdir.check_owner(cur, owner, root, adopt=adopt)
+            plan = write.plan(root, cur, contents, owner)
+            if plan.conflicts:
+                raise outdir.OutputError(write.conflict_message(root, plan.conflicts))
+            if check_only:
+                if plan.dirty:
+                    stdout.write("\n".join(plan.lines(label)) + "\n")
+                    stdout.write(
+                        f"{label}/ is out of date: {len(plan.added)} added, {len(plan.changed)} changed, "
+                        f"{len(plan.removed)} removed; run `{command}` and commit the result\n"
+                    )
+                    return 1
+                if not findings:
+                    freshness.remember(out_dir, inputs, plan.state)
+                stdout.write(f"{label}/ is up to date ({len(contents)} files, {clusters} clusters)\n")
+                return 0
+            freshness.forget(out_dir)
+            write.apply(root, cur, contents, plan, owner)
+            if not findings:
+                freshness.remember(out_dir, inputs, plan.state)
     stdout.write(
-        f"rendered {len(contents)} files for {clusters} clusters into {out_dir}/: "
+        f"rendered {len(contents)} files for {clusters} clusters into {label}/: "
         f"{len(plan.added)} added, {len(plan.changed)} changed, {len(plan.removed)} removed, "
         f"{plan.unchanged} unchanged\n"
     )
@@ -111,40 +146,97 @@ def check(
     """Every finding about the fleet; exit 1 on errors.
 
     The fleet's own findings (schema, built-in checks) first; when it has no errors,
-    its render is checked too: Kubernetes/CRD schemas, the DNS resolution proof and
-    the Rego policies (shipped ones plus ``policy_dirs``). A fleet with errors is
-    not rendered: its output would not exist.
+    its output is checked too: Kubernetes/CRD schemas, the DNS resolution proof and
+    the Rego policies (shipped ones plus ``policy_dirs``), and whether the committed
+    output is what the fleet renders. When this machine rendered (or verified) these
+    exact inputs into the output and the files are still exactly those, the files on
+    disk are checked as they are; otherwise the fleet is rendered in memory and
+    compared with the output. A fleet with errors is not rendered: its output would
+    not exist.
     """
     stdout = stdout or sys.stdout
     if fmt not in FORMATTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATTERS)}")
+    out_dir = out_dir or default_output(fleet_path)
     loaded = pipeline.load(fleet_path, str(fleet_path))
     findings = list(loaded.findings)
     if loaded.ok and loaded.fleet is not None:
-        out = (out_dir or Path("output")).as_posix()
-        output = pipeline.render_output(loaded.fleet, blueprints, out, crd_schemas)
-        findings.extend(output.findings)
-        findings.extend(pipeline.check_output(loaded.fleet, output.files, out))
-        findings.extend(policy_findings(output.files, out, policy_dirs))
-        findings.extend(_stale(out_dir or Path("output"), output.contents))
+        fleet = loaded.fleet
+        out = out_dir.as_posix()
+        owner = outdir.owner_for(fleet.name, fleet_path, out_dir)
+        inputs = _inputs(fleet_path, blueprints, crd_schemas, None)
+        files = None
+        with outdir.opened(out_dir, create=False) as root:
+            if root is not None:
+                with outdir.locked(root, exclusive=False):
+                    cur = outdir.current(root)
+                    if cur.state is not None and freshness.trusted(out_dir, inputs, cur.state.raw):
+                        data = write.verify_exact(root, cur)
+                        files = write.parse_files(data) if data is not None else None
+                    if files is None:
+                        output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
+                        files = output.files
+                        findings.extend(output.findings)
+                        stale = _stale(root, cur, output.contents, owner, fleet_path)
+                        findings.extend(stale)
+                        if not stale and not output.findings and cur.state is not None:
+                            freshness.remember(out_dir, inputs, cur.state.raw)
+                findings.extend(_gitops_path(fleet, out_dir))
+        if files is None:  # no output directory yet: check the render in memory
+            output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
+            files = output.files
+            findings.extend(output.findings)
+        findings.extend(pipeline.check_output(fleet, files, out))
+        findings.extend(policy_findings(files, out, policy_dirs))
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
 
 
-def _stale(out_dir: Path, contents: dict[str, bytes]) -> list[Finding]:
-    """``output-stale``: the committed output is not what the fleet renders (only if it was rendered at all)."""
-    if not (out_dir / write.STATE_FILE).is_file():
+def _stale(root: outdir.Root, cur: outdir.Current, contents: dict[str, bytes], owner: outdir.Owner,
+           fleet_path: Path) -> list[Finding]:
+    """``output-stale``: the output is not what the fleet renders (only if it was rendered at all)."""
+    out = root.path.as_posix()
+    command = f"run `fleetgen render {fleet_path.as_posix()}` and commit the result"
+    if cur.state is None and cur.journal is None:
         return []
-    plan = write.plan(out_dir, contents)
-    how = {"added": "is missing", "changed": "differs from what the fleet renders", "removed": "is no longer rendered"}
+    have = cur.owner
+    if have is not None and (have.fleet != owner.fleet or not outdir.same_file(root, have.fleet_file, owner.fleet_file)):
+        return [error("output-owner", f"{out}/ belongs to {have.describe()}, not {owner.describe()}: its files are "
+                      "not this fleet's output; render this fleet into its own directory",
+                      Location(f"{out}/{outdir.STATE_FILE}", 1, 1))]
+    plan = write.plan(root, cur, contents, owner)
     findings = []
-    for kind, paths in (("added", plan.added), ("changed", plan.changed), ("removed", plan.removed)):
+    if cur.journal is not None:
+        findings.append(error("output-stale", f"{out}/ holds an interrupted render; {command}",
+                              Location(f"{out}/{outdir.JOURNAL_FILE}", 1, 1)))
+    how = {"added": "is missing", "changed": "differs from what the fleet renders", "removed": "is no longer rendered",
+           "conflicts": "is not fleetgen's, but the fleet renders a file there"}
+    for kind, paths in (("added", plan.added), ("changed", plan.changed), ("removed", plan.removed),
+                        ("conflicts", plan.conflicts)):
         for rel in paths:
-            findings.append(
-                error("output-stale", f"{out_dir.as_posix()}/{rel} {how[kind]}; run `fleetgen render` and commit the result",
-                      Location(f"{out_dir.as_posix()}/{rel}", 1, 1))
-            )
+            findings.append(error("output-stale", f"{out}/{rel} {how[kind]}; {command}", Location(f"{out}/{rel}", 1, 1)))
+    if plan.state_changed and not findings:
+        findings.append(error("output-stale", f"{out}/{outdir.STATE_FILE} does not match the files fleetgen "
+                              f"renders; {command}", Location(f"{out}/{outdir.STATE_FILE}", 1, 1)))
     return findings
+
+
+def _gitops_path(fleet: Fleet, out_dir: Path) -> list[Finding]:
+    """``gitops-path``: the output sits where Argo CD or Flux will look for it (inside a git work tree)."""
+    resolved = out_dir.resolve()
+    top = next((p for p in (resolved, *resolved.parents) if (p / ".git").exists()), None)
+    if top is None:
+        return []
+    actual = resolved.relative_to(top).as_posix() or "."
+    declared = fleet.gitops.path.strip("/").removeprefix("./") or "."
+    if actual == declared:
+        return []
+    return [error(
+        "gitops-path",
+        f"the output is at {actual}/ in the repository, but spec.gitops.path is {declared!r}: "
+        f"{fleet.gitops.engine} would sync a path fleetgen does not write; set path: {actual}",
+        fleet.source.locate("/spec/gitops/path"),
+    )]
 
 
 def allocate(
@@ -184,12 +276,13 @@ def allocate(
         stdout.writelines(difflib.unified_diff(before.splitlines(True), after.splitlines(True), name, name))
         stdout.write(f"would allocate {summary} in {fleet_path} (dry run: nothing written)\n")
         return 0
-    fd, tmp = tempfile.mkstemp(prefix=".fleetgen-", dir=fleet_path.parent)
+    target = fleet_path.resolve()  # a symlinked fleet file is written through to its target, and stays a link
+    fd, tmp = tempfile.mkstemp(prefix=".fleetgen-", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(after)
-        os.chmod(tmp, fleet_path.stat().st_mode & 0o777)
-        os.replace(tmp, fleet_path)
+        os.chmod(tmp, target.stat().st_mode & 0o777)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -218,8 +311,72 @@ def explain_dns(
     if fleet.cluster(cluster) is None:
         stderr.write(f"fleetgen: unknown cluster {cluster!r}; the fleet has {', '.join(fleet.by_name) or 'no clusters'}\n")
         return 2
-    out = (out_dir or Path("output")).as_posix()
+    out = (out_dir or default_output(fleet_path)).as_posix()
     output = pipeline.render_output(fleet, blueprints, out)
     explanation = dnsproof.tracer(fleet, output.files, out).explain(cluster, name)
     stdout.write(dnsproof.format_explanation(explanation))
     return 0 if explanation.resolved else 1
+
+
+def hook(action: str, files: tuple[Path, ...], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """pre-commit entry point: run ``check`` or ``render --check`` once for every fleet the files belong to.
+
+    A changed file belongs to a fleet when it is the fleet file itself (a YAML file
+    whose ``kind`` is ``Fleet``) or lies in an output directory, whose state file
+    names its fleet file. With no files, every fleet file in the repository is used.
+    """
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    fleets = fleets_for(files) if files else fleets_for(tuple(_repository_files()))
+    worst = 0
+    for fleet_path in fleets:
+        stdout.write(f"fleetgen {action} {fleet_path.as_posix()}\n")
+        if action == "check":
+            code = check(fleet_path, stdout=stdout)
+        else:
+            code = render(fleet_path, check_only=True, stdout=stdout, stderr=stderr)
+        worst = max(worst, code)
+    return worst
+
+
+def fleets_for(files: tuple[Path, ...]) -> list[Path]:
+    found: dict[str, Path] = {}
+    for path in files:
+        fleet = _fleet_of(path)
+        if fleet is not None:
+            found.setdefault(os.path.normpath(fleet), Path(os.path.normpath(fleet)))
+    return [found[k] for k in sorted(found)]
+
+
+def _fleet_of(path: Path) -> Path | None:
+    if path.suffix in (".yaml", ".yml") and _is_fleet_file(path):
+        return path
+    for parent in path.parents:
+        state = parent / outdir.STATE_FILE
+        if state.is_file() and not state.is_symlink():
+            try:
+                owner = outdir.parse_state(state.read_bytes(), str(state)).owner
+            except (OSError, UsageError):
+                return None
+            if owner is None or not owner.fleet_file:
+                return None
+            fleet = parent / owner.fleet_file
+            return fleet if fleet.is_file() else None
+    return None
+
+
+def _is_fleet_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    return re.search(rb"(?m)^kind:\s*Fleet\s*$", head) is not None and b"fleetgen/" in head
+
+
+def _repository_files() -> list[Path]:
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "*.yaml", "*.yml"], capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return [Path("fleet.yaml")]
+    return [Path(p) for p in listed.decode().split("\0") if p]

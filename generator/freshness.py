@@ -3,11 +3,14 @@
 A render is a pure function of the fleet file, the blueprints, the schemas and
 fleetgen's own code. The committed state file records a hash of every file
 written; a per-machine cache (``$XDG_CACHE_HOME/fleetgen``, never committed)
-records the digest of the inputs of the last render into each output directory.
-When the digest matches and every file still has its hash, the output is up to
-date and rendering is skipped (a pre-commit hook's common case). Anything else -
-an edited output file, a new blueprint, another fleetgen version, a fresh
-clone - falls back to a full render.
+records, for each output directory, the digest of the inputs this machine last
+rendered (or verified) there and the digest of the state file that render left.
+When both match and the directory holds exactly the state file's files with their
+hashes, the output is what these inputs render to: ``render`` skips rendering and
+``check`` checks the files as they are. Anything else - an edited output or state
+file, a new blueprint, another fleetgen version, a fresh clone - falls back to a
+full render. The committed state file alone is never trusted for this: a pull
+request can edit it together with the output.
 """
 
 from __future__ import annotations
@@ -50,18 +53,32 @@ def _cache_file(out: Path) -> Path:
     return base / ("render-" + hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:32])
 
 
-def last_inputs(out: Path) -> str | None:
+def _record(inputs: str, state: bytes) -> str:
+    return f"{inputs} {file_digest(state)}\n"
+
+
+def trusted(out: Path, inputs: str, state: bytes) -> bool:
+    """True if this machine rendered or verified ``inputs`` into ``out`` and left exactly ``state``."""
     try:
-        return _cache_file(out).read_text(encoding="utf-8").strip() or None
+        return _cache_file(out).read_text(encoding="utf-8") == _record(inputs, state)
     except OSError:
-        return None
+        return False
 
 
-def remember_inputs(out: Path, inputs: str) -> None:
+def remember(out: Path, inputs: str, state: bytes) -> None:
     """Best effort: without a writable cache the next render is simply a full one."""
     try:
         path = _cache_file(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(inputs + "\n", encoding="utf-8")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(_record(inputs, state), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def forget(out: Path) -> None:
+    try:
+        _cache_file(out).unlink()
     except OSError:
         pass

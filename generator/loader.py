@@ -8,6 +8,9 @@ Python values from it ourselves, rejecting what a fleet file never needs.
 
 from __future__ import annotations
 
+import os
+import stat
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,10 +78,16 @@ def pointer(*parts: object) -> str:
 def load_file(path: Path, display: str | None = None) -> Document:
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            _fail(name, 1, 1, f"file is {size} bytes; the limit is {MAX_BYTES}")
-        raw = path.read_bytes()
+        st = os.stat(path)  # before opening: opening a FIFO would wait for a writer
+        if not stat.S_ISREG(st.st_mode):
+            what = "a directory" if stat.S_ISDIR(st.st_mode) else "a device, FIFO or socket"
+            _fail(name, 1, 1, f"cannot read fleet file: it is {what}, not a regular file")
+        if st.st_size > MAX_BYTES:
+            _fail(name, 1, 1, f"file is {st.st_size} bytes; the limit is {MAX_BYTES}")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # never more than the limit, even if the file grows meanwhile
+        if len(raw) > MAX_BYTES:
+            _fail(name, 1, 1, f"file is over {MAX_BYTES} bytes, the limit")
     except OSError as exc:
         raise LoadError(error("load", f"cannot read fleet file: {exc.strerror or exc}", Location(name))) from None
     return load_bytes(raw, name)

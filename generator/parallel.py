@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -17,6 +18,11 @@ R = TypeVar("R")
 # The task of the current fork_map call; set only for the lifetime of its pool,
 # read by the forked children (which inherit it) and never pickled.
 _task: Callable[[int], object] | None = None
+
+
+def _quiet_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool: no traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(index: int) -> object:
@@ -40,7 +46,7 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R
         return [fn(x) for x in items]
     _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
     try:
-        with multiprocessing.get_context("fork").Pool(min(processes, len(items))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(items)), initializer=_quiet_interrupts) as pool:
             return pool.map(_run, range(len(items)), chunksize=1)  # type: ignore[arg-type]
     finally:
         _task = None

@@ -95,10 +95,10 @@ def test_check_reports_committed_output_that_is_stale(example: Path, tmp_path: P
     assert run.code == 1
     assert [line for line in run.out.splitlines() if "output-stale" in line] == [
         f"{out}/clusters/aws-euwest1/namespaces/db.yaml:1:1: [error] output-stale {out}/clusters/aws-euwest1/"
-        "namespaces/db.yaml is missing; run `fleetgen render` and commit the result",
+        f"namespaces/db.yaml is missing; run `fleetgen render {example}` and commit the result",
         f"{out}/clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml:1:1: [error] output-stale "
         f"{out}/clusters/gcp-europe-west4-c/workloads/db/cassandra/configmap-seeds.yaml differs from what the fleet "
-        "renders; run `fleetgen render` and commit the result",
+        f"renders; run `fleetgen render {example}` and commit the result",
     ]
 
 

@@ -143,11 +143,11 @@ def test_explain_resolves(tmp_path: Path) -> None:
     assert code == 0
     assert out.getvalue() == (
         "aws-euwest1 asks cassandra-0.cassandra.db.svc.gcp-europe-west4-c.local\n"
-        "  1. aws-euwest1 CoreDNS (output/clusters/aws-euwest1/dns/configmap-coredns.yaml): server block "
+        f"  1. aws-euwest1 CoreDNS ({tmp_path}/output/clusters/aws-euwest1/dns/configmap-coredns.yaml): server block "
         "gcp-europe-west4-c.local:53 -> forward . 10.20.255.10\n"
         "  2. 10.20.255.10 is gcp-europe-west4-c's DNS endpoint (Service fleet-dns/fleet-dns, internal LB)\n"
         "  3. gcp-europe-west4-c Deployment fleet-dns/fleet-dns-gateway "
-        "(output/clusters/gcp-europe-west4-c/dns/gateway/configmap.yaml): server block gcp-europe-west4-c.local:53 "
+        f"({tmp_path}/output/clusters/gcp-europe-west4-c/dns/gateway/configmap.yaml): server block gcp-europe-west4-c.local:53 "
         "-> kubernetes gcp-europe-west4-c.local answers\n"
         "resolves: yes\n"
     )

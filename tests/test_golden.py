@@ -31,7 +31,9 @@ def diff(expected: dict[str, bytes], actual: dict[str, bytes]) -> str:
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out"
-    run = fleetgen("render", str(FLEETS / "render" / f"{case}.yaml"), "-o", str(out))
+    fleet = tmp_path / f"{case}.yaml"  # the state file names the fleet file relative to the output
+    shutil.copy(FLEETS / "render" / f"{case}.yaml", fleet)
+    run = fleetgen("render", str(fleet), "-o", str(out))
     assert run.code == 0, run.err
     golden = GOLDEN / case
     if os.environ.get("FLEETGEN_UPDATE_GOLDENS") == "1":
