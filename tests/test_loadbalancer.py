@@ -251,3 +251,61 @@ def test_allowed_public_endpoint_is_still_flagged_by_lb_public_until_excepted(tm
     (policy / "allow.rego").write_text(ALLOW_PUBLIC)
     out = io.StringIO()
     assert commands.check(fleet, out_dir=tmp_path / "output", policy_dirs=(policy,), stdout=out) == 0, out.getvalue()
+
+
+def test_proof_follows_tcp_to_the_gke_tcp_service_and_reports_it_missing(tmp_path: Path) -> None:
+    loaded = pipeline.load(SEED, "fleet.yaml")
+    assert loaded.fleet is not None
+    files = dict(pipeline.render_output(loaded.fleet).files)
+    cm = files["clusters/aws-euwest1/dns/configmap-coredns.yaml"]
+    tcp_only = cm["data"]["Corefile"].replace("forward . 10.20.255.10", "forward . 10.20.255.10 {\n        force_tcp\n    }")
+    files["clusters/aws-euwest1/dns/configmap-coredns.yaml"] = {**cm, "data": {**cm["data"], "Corefile": tcp_only}}
+    name = "cassandra-0.cassandra.db.svc.gcp-europe-west4-c.local"
+    over_tcp = dnsproof.tracer(loaded.fleet, files).explain("aws-euwest1", name)
+    assert over_tcp.resolved
+    assert over_tcp.routes[0].hops[1] == (
+        "10.20.255.10 is gcp-europe-west4-c's DNS endpoint (Service fleet-dns/fleet-dns-tcp, internal LB)")
+    del files["clusters/gcp-europe-west4-c/dns/service-dns-endpoint-tcp.yaml"]
+    found = [f.parsable() for f in pipeline.check_output(loaded.fleet, files, "output") if f.rule == "dns-unresolvable"]
+    assert found == [
+        "output/clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml:1:1: [error] dns-unresolvable from "
+        "aws-euwest1, cassandra-0.cassandra.db.svc.gcp-europe-west4-c.local is sent to 10.20.255.10 port 53/TCP, "
+        "but Service fleet-dns/fleet-dns in gcp-europe-west4-c has no TCP port 53 (and 1 more seed names)"
+    ]
+
+
+def test_aws_mesh_gateway_needs_its_own_addresses_when_the_nlb_spans_several_subnets(tmp_path: Path) -> None:
+    text = edit((ROOT / "examples" / "mesh-istio" / "fleet.yaml").read_text(), SUBNET_LINE,
+                "        loadBalancerSubnets:\n"
+                "          - {subnet: subnet-0a1b2c3d4e5f60718, address: 10.10.255.10}\n"
+                "          - {subnet: subnet-0f9e8d7c6b5a40302, address: 10.10.127.10}\n")
+    path = write(tmp_path, text)
+    assert lines_of(path, "lb-pin") == [
+        "fleet.yaml:44:13: [error] lb-pin cluster 'aws-euwest1': mesh.endpoint 10.10.255.20: the NLB spans 2 subnets "
+        "and the AWS Load Balancer Controller needs one private address per subnet; subnet(s) "
+        "subnet-0a1b2c3d4e5f60718, subnet-0f9e8d7c6b5a40302 have none: write mesh.loadBalancerSubnets as "
+        "{subnet, address}, one per subnet"
+    ]
+    fixed = edit(text, "      mesh: {network: net-aws, endpoint: 10.10.255.20}\n",
+                 "      mesh:\n        network: net-aws\n        endpoint: 10.10.255.20\n        loadBalancerSubnets:\n"
+                 "          - {subnet: subnet-0a1b2c3d4e5f60718, address: 10.10.255.20}\n"
+                 "          - {subnet: subnet-0f9e8d7c6b5a40302, address: 10.10.127.20}\n")
+    path = write(tmp_path, fixed)
+    assert lines_of(path, "lb-pin") == []
+    values = render(path)["hub/argocd/mesh/aws-euwest1-istio-eastwestgateway.yaml"]["spec"]["source"]["helm"]["valuesObject"]
+    annotations = values["service"]["annotations"]
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses"] == "10.10.255.20,10.10.127.20"
+    assert annotations["service.beta.kubernetes.io/aws-load-balancer-subnets"] == "subnet-0a1b2c3d4e5f60718,subnet-0f9e8d7c6b5a40302"
+
+
+def test_gke_default_address_name_must_fit_a_gce_name(tmp_path: Path) -> None:
+    long = "gke-" + "x" * 56  # a valid 60-character cluster name; fleet-dns-<name> is 70 characters
+    text = SEED.read_text().replace("gcp-europe-west4-c", long)
+    path = write(tmp_path, text)
+    assert lines_of(path, "lb-pin") == [
+        f"fleet.yaml:49:19: [error] lb-pin cluster '{long}': dns.endpoint 10.20.255.10: the default reserved address "
+        f"name 'fleet-dns-{long}' is longer than 63 characters (a GCE resource name); set dns.addressName to the "
+        "name of the reserved internal address"
+    ]
+    path = write(tmp_path, edit(text, "        endpoint: 10.20.255.10\n", "        endpoint: 10.20.255.10\n        addressName: dns-b\n"))
+    assert lines_of(path, "lb-pin") == []
