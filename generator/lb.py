@@ -9,6 +9,7 @@ Kubernetes 1.24) is never rendered. docs/upstream-facts.md cites each key.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -20,6 +21,9 @@ PRIVATE_RANGES = tuple(
 )
 # GCE resource names (RFC 1035 label, 1-63 characters).
 GCE_NAME_MAX = 63
+# What may reach an annotation value (defence in depth: the fleet schema allows no more).
+_GCE_NAME = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_SUBNET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 
 
 @dataclass(frozen=True)
@@ -78,21 +82,26 @@ def _aws_addresses(ip: str | None, pin: LbPin) -> tuple[str, ...]:
 
 
 def _version(address: str | None) -> int | None:
+    """4 or 6 for a plain IP address (no IPv6 zone id), else None."""
+    if not address or "%" in address:
+        return None
     try:
-        return ipaddress.ip_address(address or "").version
+        return ipaddress.ip_address(address).version
     except ValueError:
         return None
 
 
 def pin(cluster: Cluster, which: str) -> Pinned:
     """``which``: ``dns`` (the DNS endpoint) or ``mesh`` (the mesh entry point)."""
-    ip, spec = _spec(cluster, which)
+    raw, spec = _spec(cluster, which)
+    ip = raw if _version(raw) else None  # nothing but a plain address is ever written into an annotation
     name = spec.address_name or default_address_name(cluster, which)
+    aws = cluster.provider == "aws" and ip is not None and all(_SUBNET.match(s) for s in spec.subnets)
     return Pinned(
         ip=ip,
-        subnets=spec.subnets if cluster.provider == "aws" and ip is not None else (),
-        addresses=_aws_addresses(ip, spec) if cluster.provider == "aws" else (),
-        address_name=name if cluster.provider == "gcp" and ip is not None else None,
+        subnets=spec.subnets if aws else (),
+        addresses=_aws_addresses(ip, spec) if aws else (),
+        address_name=name if cluster.provider == "gcp" and ip is not None and _GCE_NAME.match(name) else None,
         controller=cluster.lb_controller,
     )
 

@@ -309,3 +309,21 @@ def test_gke_default_address_name_must_fit_a_gce_name(tmp_path: Path) -> None:
     ]
     path = write(tmp_path, edit(text, "        endpoint: 10.20.255.10\n", "        endpoint: 10.20.255.10\n        addressName: dns-b\n"))
     assert lines_of(path, "lb-pin") == []
+
+
+def test_only_a_plain_address_or_a_valid_name_ever_reaches_an_annotation() -> None:
+    # defence in depth behind the fleet schema: the emitter refuses what the grammar does not allow
+    from generator import lb
+    from generator.model import Cluster, LbPin
+
+    def cluster(provider: str, endpoint: str, **kw: Any) -> Cluster:
+        return Cluster(name="c", provider=provider, region="", api_server="https://c", ranges=(), dns_server="coredns",
+                       cluster_domain="cluster.local", zone="c.local", zone_explicit=False, dns_endpoint=endpoint,
+                       lb_subnets=(), mesh_id=None, mesh_network=None, route_reflectors=(), calico_as=None,
+                       pointer="/spec/clusters/0", **kw)
+
+    assert lb.pin(cluster("generic", "fd10:2::53%x\n}\ncom:53 {"), "dns").ip is None
+    assert lb.pin(cluster("generic", "10.0.0.53"), "dns").ip == "10.0.0.53"
+    assert lb.pin(cluster("gcp", "10.0.0.53", dns_lb=LbPin(address_name="Bad Name\n")), "dns").address_name is None
+    aws = lb.pin(cluster("aws", "10.0.0.53", dns_lb=LbPin(("subnet-a,subnet-b",), (None,))), "dns")
+    assert (aws.subnets, aws.addresses) == ((), ())
