@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import yaml
 
-from generator import checks, commands, manifests, pipeline, write
+from generator import checks, commands, manifests, outdir, pipeline, write
 from generator.checks.overlap import brute_force_pairs, overlapping_pairs
 from generator.loader import load_file
 from generator.model import Fleet, build
@@ -90,7 +90,7 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
 
         def write_fresh() -> None:
             shutil.rmtree(target, ignore_errors=True)
-            write.apply(target, output.contents, write.plan(target, output.contents))
+            write.write_tree(target, output.contents, outdir.owner_for(fleet.name, fleet_path, target))
 
         out["write"], _ = median_time(write_fresh, runs)
         sink = io.StringIO()
@@ -122,7 +122,7 @@ def validate_alternative(n: int) -> dict[str, Any]:
         fleet = load_model(write_fleet(n, Path(tmp)))
         output = pipeline.render_output(fleet, processes=1)
         target = Path(tmp) / "out"
-        write.apply(target, output.contents, write.plan(target, output.contents))
+        write.write_tree(target, output.contents, outdir.Owner(fleet.name, "../fleet.yaml"))
         # API objects only (kustomization.yaml is kustomize's, not Kubernetes')
         docs = [(p, o) for p, o in sorted(output.files.items())
                 if p.endswith(".yaml") and (o["apiVersion"], o["kind"]) not in manifests.NOT_API_OBJECTS]

@@ -197,7 +197,7 @@ def _stale(root: outdir.Root, cur: outdir.Current, contents: dict[str, bytes], o
     """``output-stale``: the output is not what the fleet renders (only if it was rendered at all)."""
     out = root.path.as_posix()
     command = f"run `fleetgen render {fleet_path.as_posix()}` and commit the result"
-    if cur.state is None and cur.journal is None:
+    if cur.state is None and not cur.interrupted:
         return []
     have = cur.owner
     if have is not None and (have.fleet != owner.fleet or not outdir.same_file(root, have.fleet_file, owner.fleet_file)):
@@ -206,7 +206,7 @@ def _stale(root: outdir.Root, cur: outdir.Current, contents: dict[str, bytes], o
                       Location(f"{out}/{outdir.STATE_FILE}", 1, 1))]
     plan = write.plan(root, cur, contents, owner)
     findings = []
-    if cur.journal is not None:
+    if cur.interrupted:
         findings.append(error("output-stale", f"{out}/ holds an interrupted render; {command}",
                               Location(f"{out}/{outdir.JOURNAL_FILE}", 1, 1)))
     how = {"added": "is missing", "changed": "differs from what the fleet renders", "removed": "is no longer rendered",

@@ -115,9 +115,9 @@ def parse_state(raw: bytes, where: str) -> State:
         digest_ok = re.fullmatch(r"[0-9a-f]{64}", value) is not None
         if not tab or checked_path(key) is None or not digest_ok:
             raise OutputError(
-                f"{where}:{number}:1: [error] output-state {line[:120]!r} is not '<relative path inside the "
-                "output><TAB><sha256>'; the state file was edited by hand: restore it from git or delete it "
-                "(fleetgen then owns nothing here and refuses to overwrite existing files)"
+                f"{where}:{number}:1: [error] output-state entry {key[:200]!r} is not a normalized relative path "
+                "inside the output followed by a tab and its sha256; the state file was edited by hand: restore it "
+                "from git or delete it (fleetgen then owns nothing here and refuses to overwrite existing files)"
             )
         files[key] = value
     owner = Owner(meta["fleet"], meta.get("fleet-file", "")) if "fleet" in meta else None
@@ -352,6 +352,8 @@ def opened(path: Path, *, create: bool) -> Iterator[Root | None]:
     """Open the output root (never through a link); None when it does not exist and not ``create``."""
     try:
         st = os.lstat(path)
+    except NotADirectoryError:
+        raise OutputError(f"{path} cannot be created: a parent is not a directory") from None
     except FileNotFoundError:
         if not create:
             yield None
@@ -398,11 +400,19 @@ def locked(root: Root, *, exclusive: bool, fleet: str = "", wait: float | None =
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
     try:
+        if not exclusive:  # no writer can hold the lock now: a note left behind is a killed writer's
+            try:
+                os.unlink(LOCK_NOTE, dir_fd=root.fd)
+            except OSError:
+                pass
         if exclusive:
             note = {"pid": os.getpid(), "host": socket.gethostname(), "fleet": fleet,
                     "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-            try:
-                root.write(LOCK_NOTE, (json.dumps(note, sort_keys=True) + "\n").encode())
+            try:  # written in place: a note cut short by a crash only makes a waiting command less specific
+                fd = os.open(LOCK_NOTE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                             dir_fd=root.fd)
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(json.dumps(note, sort_keys=True) + "\n")
             except OSError:
                 pass  # the note only helps a waiting command name us
         yield
@@ -432,6 +442,11 @@ class Current:
     state: State | None
     journal: State | None  # an interrupted render's journal: its paths are owned too
     owned: set[str] = field(default_factory=set)
+    temporaries: tuple[str, ...] = ()  # left at the top by a render killed before its journal existed
+
+    @property
+    def interrupted(self) -> bool:
+        return self.journal is not None or bool(self.temporaries)
 
     @property
     def owner(self) -> Owner | None:
@@ -448,7 +463,9 @@ def current(root: Root) -> Current:
     owned = set(state.files) if state else set()
     if journal is not None:
         owned |= set(journal.files)
-    return Current(state, journal, owned)
+    with os.scandir(root.fd) as entries:
+        temporaries = tuple(sorted(e.name for e in entries if _TMP_NAME.match(e.name)))
+    return Current(state, journal, owned, temporaries)
 
 
 def journal_text(owner: Owner, paths: set[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -114,7 +115,7 @@ def plan(root: Root, cur: Current, contents: dict[str, bytes], owner: Owner) -> 
     state = outdir.state_text(owner, {p: file_digest(d) for p, d in contents.items()}).encode()
     state_changed = cur.state is None or cur.state.raw != state
     return Plan(tuple(added), tuple(changed), tuple(removed), unchanged, tuple(conflicts), state, state_changed,
-                cur.journal is not None)
+                cur.interrupted)
 
 
 def conflict_message(root: Root, conflicts: tuple[str, ...]) -> str:
@@ -162,7 +163,7 @@ def apply(root: Root, cur: Current, contents: dict[str, bytes], the_plan: Plan, 
 
 def verify_exact(root: Root, cur: Current) -> dict[str, bytes] | None:
     """The files, if the directory holds exactly the state file's paths with their hashes and no journal."""
-    if cur.state is None or cur.journal is not None:
+    if cur.state is None or cur.interrupted:
         return None
     expected = cur.state.files
     found: dict[str, bytes] = {}
@@ -175,3 +176,17 @@ def verify_exact(root: Root, cur: Current) -> dict[str, bytes] | None:
             return None
         found[rel] = data
     return found if len(found) == len(expected) else None
+
+
+def write_tree(out: Path, contents: dict[str, bytes], owner: Owner, *, adopt: bool = False) -> Plan:
+    """Open, lock, plan and apply in one go: what ``fleetgen render`` does after rendering."""
+    with outdir.opened(out, create=True) as root:
+        assert root is not None
+        with outdir.locked(root, exclusive=True, fleet=owner.fleet):
+            cur = outdir.current(root)
+            outdir.check_owner(cur, owner, root, adopt=adopt)
+            the_plan = plan(root, cur, contents, owner)
+            if the_plan.conflicts:
+                raise outdir.OutputError(conflict_message(root, the_plan.conflicts))
+            apply(root, cur, contents, the_plan, owner)
+            return the_plan

@@ -1,0 +1,359 @@
+"""The output directory is a vault: ownership, links, nesting, location, identity, errors.
+
+Each test reproduces one way the writer could once be made to touch files outside
+its output, or to lose track of what it owns; see docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, tree
+
+STATE = ".fleetgen-files"
+
+
+def _rendered(fleetgen, fleet: Path, out: Path) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    run = fleetgen("render", str(fleet), "-o", str(out))
+    assert run.code == 0, run.err
+    return tree(out)
+
+
+def test_an_absolute_path_in_the_state_file_is_refused_and_never_deleted(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    state = out / STATE
+    lines = state.read_text().splitlines(keepends=True)
+    lines.insert(3, f"{victim}\t{'d' * 64}\n")
+    state.write_text("".join(lines))
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert run.code == 2
+    assert run.err == (
+        f"fleetgen: {out}/{STATE}:4:1: [error] output-state entry '{victim}' is not a normalized relative path "
+        "inside the output followed by a tab and its sha256; the state file was edited by hand: restore it "
+        "from git or delete it (fleetgen then owns nothing here and refuses to overwrite existing files)\n"
+    )
+    assert victim.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("entry", ["../outside.txt", "clusters/../../outside.txt", "./outside.txt", "a//b.yaml"])
+def test_state_entries_that_leave_the_output_are_refused(entry: str, example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    (tmp_path / "outside.txt").write_text("keep\n")
+    with (out / STATE).open("a") as fh:
+        fh.write(f"{entry}\t{'0' * 64}\n")
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert run.code == 2 and "[error] output-state" in run.err
+    assert (tmp_path / "outside.txt").read_text() == "keep\n"
+
+
+def test_a_symlinked_directory_inside_the_output_is_never_followed(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "kustomization.yaml").write_text("# the team's own\n")
+    (elsewhere / "dns").mkdir()
+    (elsewhere / "dns" / "configmap-coredns.yaml").write_text("# the team's own\n")
+    cluster = out / "clusters" / "aws-euwest1"
+    shutil.rmtree(cluster)
+    cluster.symlink_to(Path("..") / ".." / "elsewhere")
+    before = tree(elsewhere)
+    # a changed fleet would both write and prune in that cluster
+    example.write_text(example.read_text().replace("seedsPerCluster: 2", "seedsPerCluster: 1"))
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert run.code == 2
+    assert run.err == (
+        f"fleetgen: {out}/clusters/aws-euwest1 is a symbolic link or not a directory; fleetgen never writes or "
+        "deletes through links: replace it with a real directory or remove it\n"
+    )
+    assert tree(elsewhere) == before
+    assert cluster.is_symlink()
+
+
+def test_the_output_directory_itself_may_not_be_a_link(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "output").symlink_to("real")
+    run = fleetgen("render", str(example))
+    assert run.code == 2
+    assert "is a symbolic link; fleetgen writes only into a real directory" in run.err
+    assert list(real.iterdir()) == []
+
+
+def test_a_symlinked_file_in_the_way_is_refused_not_written_through(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    target = tmp_path / "target.txt"
+    target.write_text("keep\n")
+    seeds = out / "clusters" / "aws-euwest1" / "workloads" / "db" / "cassandra" / "configmap-seeds.yaml"
+    seeds.unlink()
+    seeds.symlink_to(target)
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert run.code == 2 and "is a symbolic link or a directory" in run.err
+    assert target.read_text() == "keep\n"
+
+
+def test_generated_headers_claim_nothing_other_outputs_are_never_entered(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    """`render fleet.yaml -o .` must not prune examples/*/output or anything else with a header."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "examples" / "mesh-istio", repo / "examples" / "mesh-istio")
+    shutil.copy(example, repo / "fleet.yaml")
+    loose = repo / "notes.yaml"
+    loose.write_text("# Generated by fleetgen from somewhere. Do not edit.\nkind: ConfigMap\n")
+    nested_before = tree(repo / "examples")
+    run = fleetgen("render", str(repo / "fleet.yaml"), "-o", str(repo))
+    assert run.code == 0, run.err
+    assert tree(repo / "examples") == nested_before
+    assert loose.is_file()
+
+
+def test_nested_outputs_keep_each_other(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    prod, staging = tmp_path / "prod.yaml", tmp_path / "staging.yaml"
+    shutil.copy(ROOT / "fleet.yaml", prod)
+    shutil.copy(ROOT / "examples" / "mesh-istio" / "fleet.yaml", staging)
+    out = tmp_path / "output"
+    _rendered(fleetgen, prod, out)
+    staged = _rendered(fleetgen, staging, out / "staging")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "cold-cache")
+    prod.write_text(prod.read_text().replace("seedsPerCluster: 2", "seedsPerCluster: 1"))
+    assert fleetgen("render", str(prod), "-o", str(out)).code == 0
+    assert tree(out / "staging") == staged
+
+
+def test_rendering_into_a_directory_that_holds_another_output_is_refused(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    other = tmp_path / "other.yaml"
+    shutil.copy(ROOT / "examples" / "mesh-istio" / "fleet.yaml", other)
+    _rendered(fleetgen, other, out / "clusters")  # another fleet's output where ours needs to write
+    run = fleetgen("render", str(example), "-o", str(out))
+    assert run.code == 2
+    assert run.err == (
+        f"fleetgen: {out}/clusters holds another fleet's output (its own {STATE}); fleetgen never writes into or "
+        "prunes another output: render this fleet elsewhere\n"
+    )
+
+
+def test_the_output_follows_the_fleet_wherever_the_command_runs(tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    repo = tmp_path / "repo"
+    for name in ("mesh-istio", "discovery-forward"):
+        (repo / "fleets" / name).mkdir(parents=True)
+        shutil.copy(ROOT / "examples" / name / "fleet.yaml", repo / "fleets" / name / "fleet.yaml")
+    monkeypatch.chdir(repo)
+    istio = Path("fleets/mesh-istio/fleet.yaml")
+    assert fleetgen("render", str(istio)).code == 0
+    assert (repo / "fleets" / "mesh-istio" / "output" / STATE).is_file()
+    assert not (repo / "output").exists()
+    assert fleetgen("render", "fleets/discovery-forward/fleet.yaml").code == 0
+    monkeypatch.chdir(tmp_path)
+    edited = repo / "fleets" / "mesh-istio" / "output" / "hub" / "kustomization.yaml"
+    edited.write_text(edited.read_text() + "# hand edit\n")
+    run = fleetgen("check", "repo/fleets/mesh-istio/fleet.yaml")
+    assert run.code == 1
+    assert [line for line in run.out.splitlines() if "output-stale" in line] == [
+        "repo/fleets/mesh-istio/output/hub/kustomization.yaml:1:1: [error] output-stale "
+        "repo/fleets/mesh-istio/output/hub/kustomization.yaml differs from what the fleet renders; "
+        "run `fleetgen render repo/fleets/mesh-istio/fleet.yaml` and commit the result"
+    ]
+    assert fleetgen("check", "repo/fleets/discovery-forward/fleet.yaml").code == 0
+
+
+def test_gitops_path_must_be_where_the_output_is_in_the_repository(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    repo = tmp_path / "repo"
+    (repo / "fleets" / "prod").mkdir(parents=True)
+    (repo / ".git").mkdir()  # a work tree, as far as fleetgen looks
+    fleet = repo / "fleets" / "prod" / "fleet.yaml"
+    shutil.copy(ROOT / "fleet.yaml", fleet)
+    assert fleetgen("render", str(fleet)).code == 0
+    run = fleetgen("check", str(fleet))
+    assert run.code == 1
+    assert [line for line in run.out.splitlines() if "gitops-path" in line] == [(
+        f"{fleet}:17:11: [error] gitops-path the output is at fleets/prod/output/ in the repository, but "
+        "spec.gitops.path is 'output': argocd would sync a path fleetgen does not write; set path: fleets/prod/output"
+    )]
+    fleet.write_text(fleet.read_text().replace("path: output", "path: fleets/prod/output"))
+    assert fleetgen("render", str(fleet)).code == 0
+    assert fleetgen("check", str(fleet)).code == 0
+
+
+def test_another_fleet_may_not_silently_take_over_an_output(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    mine = _rendered(fleetgen, example, out)
+    other = tmp_path / "other.yaml"
+    shutil.copy(ROOT / "examples" / "mesh-istio" / "fleet.yaml", other)
+    for args in (["render", str(other), "-o", str(out)], ["render", str(other), "-o", str(out), "--check"]):
+        run = fleetgen(*args)
+        assert run.code == 2
+        assert run.err == (
+            f"fleetgen: {out}/ belongs to fleet 'stateful-eu' (../fleet.yaml), not fleet 'stateful-eu-istio' "
+            "(../other.yaml); render this fleet into its own directory, or pass --adopt to hand the directory "
+            "over (the other fleet's files there are then pruned)\n"
+        )
+    assert tree(out) == mine
+    check = fleetgen("check", str(other), "-o", str(out))
+    assert check.code == 1 and "[error] output-owner" in check.out
+    run = fleetgen("render", str(other), "-o", str(out), "--adopt")
+    assert run.code == 0, run.err
+    assert "@fleet\tstateful-eu-istio\n@fleet-file\t../other.yaml\n" in (out / STATE).read_text()
+    other_out = tmp_path / "other-output"
+    _rendered(fleetgen, other, other_out)
+    assert {p for p in tree(out) if p != STATE} == {p for p in tree(other_out) if p != STATE}  # old files pruned
+
+
+def test_a_state_file_from_before_owners_is_adopted_on_the_next_render(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    state = out / STATE
+    state.write_text("".join(line for line in state.read_text().splitlines(True) if not line.startswith("@")))
+    check = fleetgen("render", str(example), "-o", str(out), "--check")
+    assert check.code == 1 and check.out.startswith(f"changed  {out}/{STATE}\n")
+    assert fleetgen("render", str(example), "-o", str(out)).code == 0
+    assert "@fleet\tstateful-eu\n" in state.read_text()
+
+
+def test_the_fast_path_needs_exactly_the_recorded_files(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A stray file gets the same verdict with and without the per-machine cache."""
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    stray = out / "clusters" / "aws-euwest1" / "namespaces" / "stray.yaml"
+    shutil.copy(out / "clusters" / "aws-euwest1" / "namespaces" / "db.yaml", stray)
+    warm = fleetgen("render", str(example), "-o", str(out), "--check")
+    warm_render = fleetgen("render", str(example), "-o", str(out))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
+    cold = fleetgen("render", str(example), "-o", str(out), "--check")
+    assert warm.code == cold.code == 0
+    assert warm.out == cold.out == f"{out}/ is up to date (25 files, 2 clusters)\n"
+    assert "nothing rendered" not in warm_render.out  # the shortcut was not taken
+    assert stray.is_file()  # not fleetgen's: never pruned
+
+
+def test_an_edited_state_file_is_stale_even_when_every_file_matches(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "output"
+    _rendered(fleetgen, example, out)
+    state = out / STATE
+    state.write_text(state.read_text().replace("clusters/aws-euwest1/namespaces/db.yaml\t", "clusters/aws-euwest1/namespaces/db.yaml\t0"[:-1] + "\t", 1))
+    lines = [line for line in state.read_text().splitlines(True) if "namespaces/db.yaml" not in line or "gcp" in line]
+    state.write_text("".join(lines))  # the PR dropped one entry
+    run = fleetgen("render", str(example), "-o", str(out), "--check")
+    assert run.code == 1 and run.out.startswith(f"changed  {out}/{STATE}\n")
+    check = fleetgen("check", str(example), "-o", str(out))
+    assert check.code == 1 and f"[error] output-stale {out}/{STATE} does not match" in check.out
+
+
+def test_os_failures_are_one_line_exit_2(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import errno
+
+    from generator import outdir
+
+    blocker = tmp_path / "somefile"
+    blocker.write_text("x")
+    run = fleetgen("render", str(example), "-o", str(blocker / "sub"))
+    assert run.code == 2 and run.err == f"fleetgen: {blocker}/sub cannot be created: a parent is not a directory\n"
+    run = fleetgen("render", str(example), "-o", str(blocker))
+    assert run.code == 2 and run.err == f"fleetgen: {blocker} exists and is not a directory\n"
+    for code, text in ((errno.ENOSPC, "No space left on device"), (errno.EROFS, "Read-only file system"),
+                       (errno.EACCES, "Permission denied"), (errno.EFBIG, "File too large")):
+        real_replace = os.replace
+
+        def failing(*args: object, _code: int = code, **kwargs: object) -> None:
+            raise OSError(_code, os.strerror(_code))
+
+        monkeypatch.setattr(outdir.os, "replace", failing)
+        out = tmp_path / f"out-{code}"
+        run = fleetgen("render", str(example), "-o", str(out))
+        monkeypatch.setattr(outdir.os, "replace", real_replace)
+        assert run.code == 2
+        first = run.err.splitlines()
+        assert len(first) == 1 and first[0].startswith(f"fleetgen: {out}/") and text in first[0], run.err
+        assert not [p for p in tree(out) if p.endswith(".fleetgen-tmp")]  # no half-written file left
+        assert fleetgen("render", str(example), "-o", str(out)).code == 0  # and the next render completes
+
+
+def test_option_paths_that_do_not_exist_are_misuse(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    run = fleetgen("render", str(example), "--blueprints", str(tmp_path / "nope"))
+    assert (run.code, run.err) == (2, f"fleetgen: blueprints directory {tmp_path / 'nope'} does not exist\n")
+    run = fleetgen("check", str(example), "--crd-schemas", str(tmp_path / "nope"))
+    assert (run.code, run.err) == (2, f"fleetgen: CRD schema directory {tmp_path / 'nope'} does not exist\n")
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "fifo", "dir"])
+def test_a_fleet_file_that_is_not_a_regular_file_is_refused_at_once(path: str, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    if path == "fifo":
+        path = str(tmp_path / "fleet.yaml")
+        os.mkfifo(path)
+    elif path == "dir":
+        path = str(tmp_path)
+    run = fleetgen("render", path, "-o", str(tmp_path / "out"))
+    assert run.code == 2
+    what = "a directory" if path == str(tmp_path) else "a device, FIFO or socket"
+    assert run.err == f"{path}:1:1: [error] load cannot read fleet file: it is {what}, not a regular file\n"
+
+
+def test_allocate_writes_through_a_symlinked_fleet_file(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    real = tmp_path / "fleets" / "real.yaml"
+    real.parent.mkdir()
+    shutil.copy(ROOT / "tests" / "fleets" / "routing" / "ipam-unallocated.yaml", real)
+    link = tmp_path / "fleet.yaml"
+    link.symlink_to(Path("fleets") / "real.yaml")
+    before = real.read_text()
+    run = fleetgen("allocate", str(link))
+    assert run.code == 0, run.err
+    assert link.is_symlink() and os.readlink(link) == "fleets/real.yaml"
+    assert real.read_text() != before and "10." in real.read_text()
+    assert [p.name for p in real.parent.iterdir()] == ["real.yaml"]  # no temporary left behind
+
+
+def test_pre_commit_hooks_work_for_fleets_in_sub_folders(tmp_path: Path) -> None:
+    """The real pre-commit tool, the shipped hook entries, two fleets in sub-folders."""
+    import yaml
+
+    repo = tmp_path / "repo"
+    for name in ("prod", "staging"):
+        (repo / "fleets" / name).mkdir(parents=True)
+    shutil.copy(ROOT / "fleet.yaml", repo / "fleets" / "prod" / "fleet.yaml")
+    shutil.copy(ROOT / "examples" / "mesh-istio" / "fleet.yaml", repo / "fleets" / "staging" / "fleet.yaml")
+    for name in ("prod", "staging"):
+        fleet = repo / "fleets" / name / "fleet.yaml"
+        text = fleet.read_text()
+        text = "\n".join(
+            f"    path: fleets/{name}/output" if line.startswith("    path: ") else line for line in text.splitlines()
+        ) + "\n"
+        fleet.write_text(text)
+    fleetgen_bin = str(Path(sys.executable).parent / "fleetgen")
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    local = []
+    for hook in hooks:  # the shipped entries, run from this checkout's install instead of a fresh venv
+        entry = hook["entry"].replace("fleetgen", fleetgen_bin, 1)
+        local.append({**hook, "entry": entry, "language": "system"})
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]}))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+
+    run("git", "init", "-q")
+    for name in ("prod", "staging"):
+        assert run(fleetgen_bin, "render", f"fleets/{name}/fleet.yaml").returncode == 0
+    run("git", "add", "-A")
+    ok = run(str(pre_commit), "run", "--all-files")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "fleetgen check fleets/prod/fleet.yaml" in ok.stdout or "Passed" in ok.stdout
+    edited = repo / "fleets" / "staging" / "output" / "hub" / "kustomization.yaml"
+    edited.write_text(edited.read_text() + "# hand edit\n")
+    run("git", "add", "-A")
+    bad = run(str(pre_commit), "run", "--files", "fleets/staging/output/hub/kustomization.yaml")
+    assert bad.returncode == 1
+    assert "changed  fleets/staging/output/hub/kustomization.yaml" in bad.stdout
+    assert "[error] output-stale fleets/staging/output/hub/kustomization.yaml differs" in bad.stdout
+    assert "fleets/prod" not in bad.stdout  # only the fleet whose files changed
