@@ -228,11 +228,12 @@ class Root:
         fd = self.dir_fd(dirs, create=True)
         assert fd is not None
         tmp = f".{name}.{os.getpid()}{TMP_SUFFIX}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            os.unlink(tmp, dir_fd=fd)  # left by a killed process that had our pid
-        except FileNotFoundError:
-            pass
-        file_fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd)
+            file_fd = os.open(tmp, flags, 0o644, dir_fd=fd)
+        except FileExistsError:  # left by a killed process that had our pid
+            os.unlink(tmp, dir_fd=fd)
+            file_fd = os.open(tmp, flags, 0o644, dir_fd=fd)
         try:
             with os.fdopen(file_fd, "wb") as fh:
                 fh.write(data)

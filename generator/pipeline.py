@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from generator import checks, dnsproof, facts, manifests
+from generator import apivalidation, checks, dnsproof, facts, manifests
 from generator.diagnostics import Finding, sorted_findings
 from generator.loader import load_file
 from generator.model import Cluster, Fleet, build
@@ -102,7 +102,9 @@ def render_output(
             out_dir,
         )
         contents = serialize_all(files, Path(fleet.file).name)
-        return _Chunk(files if keep_objects else {}, contents, report.findings, report.validated, report.skipped)
+        api_findings = apivalidation.validate(fleet, files, out_dir, contents=contents)
+        return _Chunk(files if keep_objects else {}, contents, report.findings + tuple(api_findings), report.validated,
+                      report.skipped)
 
     count = workers(processes) if len(fleet.clusters) >= PARALLEL_MIN_CLUSTERS else 1
     jobs = list(enumerate(chunks(list(fleet.clusters), count)))
