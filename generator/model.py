@@ -52,6 +52,25 @@ class Range:
     pointer: str
 
 
+LB_CONTROLLERS = ("metallb", "kube-vip", "cilium-lbipam")
+DEFAULT_LB_CONTROLLER = "metallb"
+
+
+@dataclass(frozen=True)
+class LbPin:
+    """How one internal load balancer (the DNS endpoint or the mesh entry point) is pinned, as written.
+
+    ``subnets``/``addresses`` (AWS): the NLB's subnets and, per subnet, its private address (None where
+    the fleet names only the subnet). ``address_name`` (GKE): the reserved static internal address.
+    ``pointer``: the fleet's ``dns`` or ``mesh`` object of the cluster.
+    """
+
+    subnets: tuple[str, ...] = ()
+    addresses: tuple[str | None, ...] = ()
+    address_name: str | None = None
+    pointer: str = ""
+
+
 @dataclass(frozen=True)
 class ExtraZone:
     """A zone the cluster DNS forwards to servers outside the fleet (spec.dns.extraZones / dns.extraZones)."""
@@ -83,6 +102,10 @@ class Cluster:
     discovery_ip: str | None = None  # dns.discoveryIP: ClusterIP of the discovery DNS server (non-forward discovery)
     extra_zones: tuple[ExtraZone, ...] = ()  # fleet-wide entries, then the cluster's own (which replace by zone)
     local_manifests: bool = False  # the team's own kustomize root in clusters/<name>/local/ (generator/teamdir.py)
+    dns_lb: LbPin = LbPin()
+    mesh_lb: LbPin = LbPin()
+    lb_controller: str = DEFAULT_LB_CONTROLLER  # generic clusters: metallb | kube-vip | cilium-lbipam
+    allow_public_endpoints: bool = False  # loadBalancer.allowPublicAddresses
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -370,6 +393,7 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str, fleet_extra: tu
     dns = raw.get("dns", {})
     mesh = raw.get("mesh", {})
     calico = raw.get("calico", {})
+    lb = raw.get("loadBalancer", {})
     return Cluster(
         name=name,
         provider=raw["provider"],
@@ -381,7 +405,7 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str, fleet_extra: tu
         zone=dns["zone"].strip(".").lower() if "zone" in dns else zone_for(zone_pattern, name),
         zone_explicit="zone" in dns,
         dns_endpoint=dns.get("endpoint"),
-        lb_subnets=tuple(dns.get("loadBalancerSubnets", [])),
+        lb_subnets=tuple(_subnet_name(s) for s in dns.get("loadBalancerSubnets", [])),
         mesh_id=mesh.get("id"),
         mesh_network=mesh.get("network"),
         route_reflectors=tuple(calico.get("routeReflectors", [])),
@@ -391,6 +415,24 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str, fleet_extra: tu
         discovery_ip=dns.get("discoveryIP"),
         extra_zones=_merge_extra(fleet_extra, _extra_zones(dns.get("extraZones", []), f"{ptr}/dns/extraZones")),
         local_manifests=bool(raw.get("localManifests", False)),
+        dns_lb=_lb_pin(dns, f"{ptr}/dns"),
+        mesh_lb=_lb_pin(mesh, f"{ptr}/mesh"),
+        lb_controller=lb.get("controller", DEFAULT_LB_CONTROLLER),
+        allow_public_endpoints=bool(lb.get("allowPublicAddresses", False)),
+    )
+
+
+def _subnet_name(item: Any) -> str:
+    return str(item["subnet"]) if isinstance(item, dict) else str(item)
+
+
+def _lb_pin(raw: dict[str, Any], pointer: str) -> LbPin:
+    items = raw.get("loadBalancerSubnets", [])
+    return LbPin(
+        subnets=tuple(_subnet_name(i) for i in items),
+        addresses=tuple(str(i["address"]) if isinstance(i, dict) and "address" in i else None for i in items),
+        address_name=raw.get("addressName"),
+        pointer=pointer,
     )
 
 

@@ -44,6 +44,8 @@ def synthetic_fleet(n_clusters: int, group_size: int = 50) -> dict[str, Any]:
                 "dns": {"endpoint": str(nodes.network_address + 10)},
             }
         )
+        if clusters[-1]["provider"] == "aws":  # EKS pins the endpoint through the NLB's subnet (rule lb-pin)
+            clusters[-1]["dns"]["loadBalancerSubnets"] = [f"subnet-c{i:05d}"]
     names = [c["name"] for c in clusters]
     groups = [names[s : s + group_size] for s in range(0, n_clusters, group_size)]
     workloads: list[dict[str, Any]] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from generator import discovery, mesh
+from generator import discovery, lb, mesh
 from generator.model import Cluster, Fleet, Workload
 from generator.overlay import calico_part
 
@@ -79,7 +79,7 @@ def _dns_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
             "zone": cluster.zone,
             "clusterDomain": cluster.cluster_domain,
             "endpoint": cluster.dns_endpoint,
-            "loadBalancerSubnets": list(cluster.lb_subnets),
+            "loadBalancer": lb.pin(cluster, "dns").view(),
             "extraZones": [{"zone": e.zone, "forward": list(e.forward)} for e in cluster.extra_zones],
         },
         # names only: blueprints see `peers` resolved from the input's directory (fleet.jsonnet)

@@ -35,6 +35,8 @@ def synthetic(n: int, *, preset_every: int = 10) -> str:
              "  clusters:\n"]
     for i, name in enumerate(names):
         lines.append(f"    # cluster {i}\n    - name: {name}\n      provider: aws\n      apiServer: https://{name}.example.com\n")
+        # EKS pins the allocated endpoint through the NLB's subnet (rule lb-pin)
+        lines.append(f"      dns:\n        loadBalancerSubnets: [subnet-{name}]\n")
         if i % preset_every == 5:
             # in the middle of where the walk would go: it must be skipped, never moved
             block = ipaddress.IPv4Network((int(ipaddress.IPv4Address("10.0.0.0")) + (11 * (i // preset_every) + 1) * 4096, 20))

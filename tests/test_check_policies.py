@@ -33,9 +33,11 @@ def test_public_load_balancer_is_refused_at_every_rendered_path(tmp_path: Path, 
     assert run.code == 1
     out = tmp_path / "output"
     found = [(f["rule"], f["location"]["file"].replace(str(out), "output"), f["clusters"]) for f in json.loads(run.out)["findings"]]
-    # the two clusters' endpoint Services are identical but for names and IPs: both are reported
+    # the two clusters' endpoint Services (UDP and TCP apart on GKE) are identical but for names: all are reported
     assert found == [
+        ("lb-public", "output/clusters/gke-east/dns/service-dns-endpoint-tcp.yaml", ["gke-east"]),
         ("lb-public", "output/clusters/gke-east/dns/service-dns-endpoint.yaml", ["gke-east"]),
+        ("lb-public", "output/clusters/gke-west/dns/service-dns-endpoint-tcp.yaml", ["gke-west"]),
         ("lb-public", "output/clusters/gke-west/dns/service-dns-endpoint.yaml", ["gke-west"]),
     ]
 
@@ -137,7 +139,7 @@ def test_verdicts_are_cached_per_document_and_invalidated_by_a_policy_change(tmp
     evaluated.clear()
     again = policy_output.policy_findings(files, "output")
     assert again == first and sum(evaluated) == 0, "a second check evaluated documents again"
-    assert [f.rule for f in again] == ["lb-public", "lb-public"]
+    assert [f.rule for f in again] == ["lb-public"] * 4
 
     extra = tmp_path / "extra"
     extra.mkdir()

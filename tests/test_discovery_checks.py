@@ -55,7 +55,7 @@ def test_discovery_ip_not_needed_for_forward(tmp_path: Path) -> None:
     found = diagnostics(
         tmp_path,
         ("discovery: kubernetai", "discovery: forward"),
-        ("        discoveryIP: 172.20.0.53\n", "        endpoint: 10.10.255.10\n"),
+        ("        discoveryIP: 172.20.0.53\n", "        endpoint: 10.10.255.10\n        loadBalancerSubnets: [subnet-0a1b2c3d4e5f60718]\n"),
         ("        discoveryIP: 172.21.0.53\n", "        endpoint: 10.20.255.10\n"),
         # forward's endpoints live in node ranges, and linked clusters route pod ranges
         ("serviceCIDRs: [172.20.0.0/16]\n", "serviceCIDRs: [172.20.0.0/16]\n        nodeCIDRs: [10.10.0.0/16]\n        podCIDRs: [10.100.0.0/16]\n"),

@@ -24,6 +24,7 @@ from dnslib.server import BaseResolver, DNSServer
 
 from generator import pipeline
 from generator.dnsproof import corefile
+from generator.dnsproof import reserved_addresses
 from generator.dnsproof.rendered import ClusterDns, DnsServer, fleet_dns
 from generator.view import seeds
 
@@ -141,7 +142,7 @@ def _setup(tmp_path: Path, edit: Any = None) -> tuple[Any, dict[str, Any], World
     for i, name in enumerate(n for w in fleet.workloads for n in seeds(fleet, w)):
         owner = next(c.name for c in fleet.clusters if name.endswith("." + c.zone))
         pods.setdefault(owner, {})[name] = f"192.0.2.{i + 1}"
-    return fleet, files, World(fleet_dns(tuple(fleet.by_name), files), pods)
+    return fleet, files, World(fleet_dns(tuple(fleet.by_name), files, reserved_addresses(fleet)), pods)
 
 
 @pytest.fixture

@@ -93,8 +93,15 @@ def test_istio_on_two_networks_renders_gateway_and_network_label(tmp_path: Path)
     gw = files["hub/argocd/mesh/gcp-europe-west4-c-istio-eastwestgateway.yaml"]["spec"]["source"]  # type: ignore[index]
     values = gw["helm"]["valuesObject"]
     assert values["networkGateway"] == "net-gcp"
-    assert values["service"]["loadBalancerIP"] == "10.20.255.20"
-    assert values["service"]["annotations"]["networking.gke.io/load-balancer-type"] == "Internal"
+    # the chart sets ISTIO_META_REQUESTED_NETWORK_VIEW from networkGateway: a second one in env is a duplicate env name
+    assert "env" not in values
+    # the deprecated spec.loadBalancerIP is gone; GKE pins the reserved address by name
+    assert "loadBalancerIP" not in values["service"]
+    assert values["service"]["annotations"] == {
+        "networking.gke.io/load-balancer-type": "Internal",
+        "networking.gke.io/internal-load-balancer-allow-global-access": "true",
+        "networking.gke.io/load-balancer-ip-addresses": "fleet-mesh-gcp-europe-west4-c",
+    }
     assert not any("secret" in p and "prerequisites" not in p for p in files)
 
 
@@ -108,15 +115,31 @@ def test_linkerd_gateway_mode_links_through_each_peer_gateway(tmp_path: Path) ->
     assert link["gatewayAddress"] == "10.20.255.30"
     assert link["gatewayPort"] == "4143"
     assert link["gatewayIdentity"] == "linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"
+    assert link["selector"] == {"matchLabels": {"mirror.linkerd.io/exported": "true"}}
     svc = files["clusters/aws-euwest1/workloads/db/cassandra/service-headless.yaml"]
     assert svc["metadata"]["labels"]["mirror.linkerd.io/exported"] == "true"  # type: ignore[index]
+    release = files["hub/flux/mesh/helmrelease-aws-euwest1-linkerd-multicluster.yaml"]["spec"]["values"]  # type: ignore[index]
+    assert release["controllers"] == [{"link": {"ref": {"name": "gcp-europe-west4-c"}}}]
+    prereq = files["clusters/aws-euwest1/mesh/configmap-mesh-prerequisites.yaml"]["data"]  # type: ignore[index]
+    assert "--gateway=false" not in prereq["linkerd-multicluster.cluster-credentials-gcp-europe-west4-c"]
 
 
 def test_linkerd_flat_mode_exports_for_remote_discovery(tmp_path: Path) -> None:
     files = render(tmp_path, example("linkerd"))
     svc = files["clusters/gcp-europe-west4-c/workloads/db/cassandra/service-headless.yaml"]
     assert svc["metadata"]["labels"]["mirror.linkerd.io/exported"] == "remote-discovery"  # type: ignore[index]
-    assert "gatewayAddress" not in files["clusters/gcp-europe-west4-c/mesh/linkerd/link-aws-euwest1.yaml"]["spec"]  # type: ignore[index]
+    link = files["clusters/gcp-europe-west4-c/mesh/linkerd/link-aws-euwest1.yaml"]["spec"]  # type: ignore[index]
+    assert "gatewayAddress" not in link
+    # as `linkerd multicluster link-gen --gateway=false` writes it (edge-25.5.5): no gateway selector
+    assert "selector" not in link
+    assert link["remoteDiscoverySelector"] == {"matchLabels": {"mirror.linkerd.io/exported": "remote-discovery"}}
+    release = files["hub/flux/mesh/helmrelease-gcp-europe-west4-c-linkerd-multicluster.yaml"]["spec"]["values"]  # type: ignore[index]
+    # no gateway, so no probe Service per controller
+    assert release["controllers"] == [{"link": {"ref": {"name": "aws-euwest1"}}, "gateway": {"enabled": False}}]
+    prereq = files["clusters/gcp-europe-west4-c/mesh/configmap-mesh-prerequisites.yaml"]["data"]  # type: ignore[index]
+    assert prereq["linkerd-multicluster.cluster-credentials-aws-euwest1"] == (
+        "linkerd --context=aws-euwest1 multicluster link-gen --cluster-name=aws-euwest1 --gateway=false"
+        " | yq 'select(.kind == \"Secret\")' | kubectl apply --context=gcp-europe-west4-c -f -")
 
 
 def test_cilium_overlay_connectivity_uses_tunnel_routing(tmp_path: Path) -> None:

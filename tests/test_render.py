@@ -57,39 +57,49 @@ def test_b_kube_dns_stubs_a_zone_and_gateway_answers_b_zone(example: dict[str, A
     assert lb["metadata"]["namespace"] == deployment["metadata"]["namespace"] == "fleet-dns"
 
 
-@pytest.mark.parametrize(
-    ("cluster", "annotations", "ip"),
-    [
-        (
-            "aws-euwest1",
-            {
-                "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-                "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-                "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-                "service.beta.kubernetes.io/aws-load-balancer-enable-tcp-udp-listener": "true",
-                "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses": "10.10.255.10",
-                "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-0a1b2c3d4e5f60718",
-            },
-            None,
-        ),
-        (
-            "gcp-europe-west4-c",
-            {
-                "networking.gke.io/load-balancer-type": "Internal",
-                "networking.gke.io/internal-load-balancer-allow-global-access": "true",
-            },
-            "10.20.255.10",
-        ),
-    ],
-)
-def test_dns_endpoint_is_an_internal_lb_at_the_declared_ip(
-    example: dict[str, Any], cluster: str, annotations: dict[str, str], ip: str | None
-) -> None:
-    svc = example[f"clusters/{cluster}/dns/service-dns-endpoint.yaml"]
-    assert svc["metadata"]["annotations"] == annotations
+def test_eks_dns_endpoint_is_one_internal_nlb_pinned_by_subnet_and_address(example: dict[str, Any]) -> None:
+    svc = example["clusters/aws-euwest1/dns/service-dns-endpoint.yaml"]
+    assert svc["metadata"]["annotations"] == {
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-enable-tcp-udp-listener": "true",
+        "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses": "10.10.255.10",
+        "service.beta.kubernetes.io/aws-load-balancer-subnets": "subnet-0a1b2c3d4e5f60718",
+    }
     assert svc["spec"]["type"] == "LoadBalancer"
-    assert svc["spec"].get("loadBalancerIP") == ip
-    assert sorted((p["protocol"], p["port"]) for p in svc["spec"]["ports"]) == [("TCP", 53), ("UDP", 53)]
+    assert "loadBalancerIP" not in svc["spec"]
+    assert [(p["protocol"], p["port"]) for p in svc["spec"]["ports"]] == [("UDP", 53), ("TCP", 53)]
+
+
+def test_gke_dns_endpoint_is_two_single_protocol_services_on_one_reserved_address(example: dict[str, Any]) -> None:
+    # GKE's service controller refuses a LoadBalancer mixing UDP and TCP; two Services share one reserved address
+    udp = example["clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml"]
+    tcp = example["clusters/gcp-europe-west4-c/dns/service-dns-endpoint-tcp.yaml"]
+    for svc, name, protocol in ((udp, "fleet-dns", "UDP"), (tcp, "fleet-dns-tcp", "TCP")):
+        assert svc["metadata"]["name"] == name
+        assert svc["metadata"]["annotations"] == {
+            "networking.gke.io/load-balancer-type": "Internal",
+            "networking.gke.io/internal-load-balancer-allow-global-access": "true",
+            "networking.gke.io/load-balancer-ip-addresses": "fleet-dns-gcp-europe-west4-c",
+        }
+        assert "loadBalancerIP" not in svc["spec"]  # deprecated: the reserved address is named instead
+        assert svc["spec"]["ports"] == [{"name": "dns" if protocol == "UDP" else "dns-tcp", "port": 53,
+                                         "targetPort": 53, "protocol": protocol}]
+    assert udp["spec"]["selector"] == tcp["spec"]["selector"]
+    kustomization = example["clusters/gcp-europe-west4-c/kustomization.yaml"]
+    assert {"dns/service-dns-endpoint.yaml", "dns/service-dns-endpoint-tcp.yaml"} <= set(kustomization["resources"])
+
+
+def test_gke_reserved_address_name_comes_from_the_fleet(tmp_path: Path) -> None:
+    text = (ROOT / "fleet.yaml").read_text()
+    text = text.replace("        endpoint: 10.20.255.10\n", "        endpoint: 10.20.255.10\n        addressName: dns-b-shared\n")
+    path = tmp_path / "fleet.yaml"
+    path.write_text(text)
+    files = rendered(path)
+    for f in ("service-dns-endpoint.yaml", "service-dns-endpoint-tcp.yaml"):
+        annotations = files[f"clusters/gcp-europe-west4-c/dns/{f}"]["metadata"]["annotations"]
+        assert annotations["networking.gke.io/load-balancer-ip-addresses"] == "dns-b-shared"
 
 
 def test_workload_objects_in_every_placed_cluster(example: dict[str, Any]) -> None:
@@ -167,6 +177,7 @@ def test_aks_extends_only_coredns_custom() -> None:
         "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
         "service.beta.kubernetes.io/azure-load-balancer-ipv4": "10.3.255.53",
     }
+    assert "loadBalancerIP" not in svc["spec"]
 
 
 def test_gke_to_gke_both_sides_answer_their_zone_through_a_gateway() -> None:

@@ -35,12 +35,12 @@ spec:
       provider: aws
       apiServer: https://a.example.com
       network: {{nodeCIDRs: [10.1.0.0/16], podCIDRs: [10.101.0.0/16], serviceCIDRs: [172.21.0.0/16]}}
-      dns: {{endpoint: 10.1.255.10}}
+      dns: {{endpoint: 10.1.255.10, loadBalancerSubnets: [subnet-a]}}
     - name: b
       provider: aws
       apiServer: https://b.example.com
       network: {{nodeCIDRs: [10.2.0.0/16], podCIDRs: [10.102.0.0/16], serviceCIDRs: [172.22.0.0/16]}}
-      dns: {{endpoint: 10.2.255.10}}
+      dns: {{endpoint: 10.2.255.10, loadBalancerSubnets: [subnet-b]}}
 {cluster_c}  workloads:
     - name: cassandra
       namespace: db
@@ -53,7 +53,7 @@ CLUSTER_C = """\
       provider: aws
       apiServer: https://c.example.com
       network: {nodeCIDRs: [10.3.0.0/16], podCIDRs: [10.103.0.0/16], serviceCIDRs: [172.23.0.0/16]}
-      dns: {endpoint: 10.3.255.10}
+      dns: {endpoint: 10.3.255.10, loadBalancerSubnets: [subnet-c]}
 """
 
 ETCD = """\

@@ -69,13 +69,12 @@ local gatewayName = 'istio-eastwestgateway';
         namespace: ns,
         values: {
           name: gatewayName,
-          // Makes the chart label the Service with the network and expose 15443/15012/15017/15021.
+          // Makes the chart label the Service with the network, expose 15443/15012/15017/15021 and set
+          // env ISTIO_META_REQUESTED_NETWORK_VIEW itself (setting it in `env` too duplicates the env name).
           networkGateway: m.network,
-          env: { ISTIO_META_REQUESTED_NETWORK_VIEW: m.network },
           service: {
             type: 'LoadBalancer',
-            annotations: lb.internalAnnotations(c.provider, m.endpoint, if m.endpoint != null then m.loadBalancerSubnets else []),
-            [if m.endpoint != null && lb.pinsSpecIP(c.provider) then 'loadBalancerIP']: m.endpoint,
+            annotations: lb.internalAnnotations(c.provider, m.loadBalancer),
           },
         },
       }]

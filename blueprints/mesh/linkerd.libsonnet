@@ -27,11 +27,12 @@ local credentials(peer) = 'cluster-credentials-' + peer;
             targetClusterLinkerdNamespace: 'linkerd',
             // Created by hand from `linkerd multicluster link-gen` (credentials never in git).
             clusterCredentialsSecret: credentials(l.name),
-            selector: { matchLabels: { 'mirror.linkerd.io/exported': 'true' } },
             remoteDiscoverySelector: { matchLabels: { 'mirror.linkerd.io/exported': 'remote-discovery' } },
             federatedServiceSelector: { matchLabels: { 'mirror.linkerd.io/federated': 'member' } },
           } + (
             if !gateway then {} else {
+              // Gateway mode only: `link-gen --gateway=false` sets no selector (linkerd2 multicluster/cmd/link-gen.go).
+              selector: { matchLabels: { 'mirror.linkerd.io/exported': 'true' } },
               // Never null in a render that passed the checks (rule mesh-endpoint); `fleetgen check` still renders.
               [if l.endpoint != null then 'gatewayAddress']: l.endpoint,
               gatewayPort: gatewayPort,
@@ -54,6 +55,8 @@ local credentials(peer) = 'cluster-credentials-' + peer;
     } + {
       [mcNs + '.' + credentials(l.name)]:
         'linkerd --context=' + l.name + ' multicluster link-gen --cluster-name=' + l.name
+        // Without a gateway, link-gen must not look up the peer's gateway Service (it fails when there is none).
+        + (if cluster.mesh.mode == 'gateway' then '' else ' --gateway=false')
         + ' | yq \'select(.kind == "Secret")\' | kubectl apply --context=' + cluster.name + ' -f -'
       for l in cluster.mesh.links
     },
@@ -83,12 +86,15 @@ local credentials(peer) = 'cluster-credentials-' + peer;
           gateway: { enabled: gateway } + (
             if !gateway then {} else {
               serviceType: 'LoadBalancer',
-              serviceAnnotations: lb.internalAnnotations(c.provider, m.endpoint, if m.endpoint != null then m.loadBalancerSubnets else []),
-              [if m.endpoint != null && lb.pinsSpecIP(c.provider) then 'loadBalancerIP']: m.endpoint,
+              serviceAnnotations: lb.internalAnnotations(c.provider, m.loadBalancer),
             }
           ),
           // One service-mirror controller per Link (Linkerd edge-25.3.3 and later).
-          controllers: [{ link: { ref: { name: l.name } } } for l in m.links],
+          // Remote discovery: no gateway, so no probe Service per controller (controllerDefaults.gateway.enabled is true).
+          controllers: [
+            { link: { ref: { name: l.name } } } + (if gateway then {} else { gateway: { enabled: false } })
+            for l in m.links
+          ],
         },
       },
     ],

@@ -10,8 +10,8 @@ from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
 from generator.checks import (
-    apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, meshendpoint, overlay,
-    reservednames, routes, urls,
+    apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, loadbalancer, mesh, meshendpoint,
+    overlay, reservednames, routes, urls,
 )
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -36,6 +36,8 @@ CHECKS: tuple[Check, ...] = (
     domains.domain_pattern,
     extrazones.dns_extra_zone,
     dnsendpoint.dns_endpoint,
+    loadbalancer.lb_pin,
+    loadbalancer.endpoint_public,
     links.link_missing,
     mesh.mesh_trust_domain,
     meshendpoint.mesh_endpoint,

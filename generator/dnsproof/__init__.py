@@ -16,7 +16,7 @@ import gc
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from generator import discovery
+from generator import discovery, lb
 from generator.diagnostics import Finding, Location, error
 from generator.dnsproof.consul import consul_dns
 from generator.dnsproof.names import naming
@@ -36,7 +36,19 @@ def tracer(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> Trac
     api = {c.name: c.api_server for c in fleet.by_name.values()}
     external = {c.name: {e.zone: frozenset(e.forward) for e in c.extra_zones} for c in fleet.by_name.values()
                 if c.extra_zones}
-    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir, pods(fleet), external)
+    return Tracer(fleet_dns(names, files, reserved_addresses(fleet)), naming(fleet), api, consul_dns(files, api),
+                  out_dir, pods(fleet), external)
+
+
+def reserved_addresses(fleet: Fleet) -> dict[str, dict[str, str]]:
+    """Per cluster, the reserved address names its Services are pinned at (GKE) -> the IP each holds."""
+    out: dict[str, dict[str, str]] = {}
+    for c in fleet.by_name.values():
+        for which in ("dns", "mesh"):
+            p = lb.pin(c, which)
+            if p.address_name and p.ip:
+                out.setdefault(c.name, {})[p.address_name] = p.ip
+    return out
 
 
 def _lookups(fleet: Fleet, t: Tracer) -> Iterator[tuple[str, str, tuple[str, ...]]]:

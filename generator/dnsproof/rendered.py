@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.dnsproof import corefile
+from generator.lb import is_private
 from generator.dnsproof.corefile import Corefile, CorefileError
 
 # The pods every managed or kubeadm cluster runs for its own DNS, whatever the server.
@@ -38,18 +39,24 @@ AKS_BASE_COREFILE = """\
 }
 import custom/*.server
 """
-# Annotations that put a LoadBalancer Service at a given IP, per provider controller.
+# Annotations that put a LoadBalancer Service at given IPs, per provider controller.
 IP_ANNOTATIONS = (
     "service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses",
     "service.beta.kubernetes.io/azure-load-balancer-ipv4",
+    "service.beta.kubernetes.io/azure-load-balancer-ipv6",
     "metallb.universe.tf/loadBalancerIPs",
     "metallb.io/loadBalancerIPs",
+    "kube-vip.io/loadbalancerIPs",
+    "lbipam.cilium.io/ips",
 )
+# GKE pins reserved static addresses by name; the fleet says which IP each name holds.
+GKE_ADDRESS_NAMES = "networking.gke.io/load-balancer-ip-addresses"
+# Cloud controllers' internal schemes. A bare-metal load balancer (MetalLB, kube-vip, Cilium LB IPAM)
+# has none: it is internal when every address it is pinned at is private.
 INTERNAL_ANNOTATIONS = {
     "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
     "networking.gke.io/load-balancer-type": "internal",
     "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
-    "fleetgen.dev/internal": "true",
 }
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 
@@ -262,7 +269,7 @@ def _mounts(objs: dict[str, dict[str, Any]], namespace: str, pod: dict[str, Any]
     return tuple(out)
 
 
-def _endpoints(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
+def _endpoints(name: str, objs: dict[str, dict[str, Any]], named: dict[str, str]) -> list[Endpoint]:
     out = []
     for path in sorted(objs):
         obj = objs[path]
@@ -277,7 +284,9 @@ def _endpoints(name: str, objs: dict[str, dict[str, Any]]) -> list[Endpoint]:
         ips = [str(spec["loadBalancerIP"])] if spec.get("loadBalancerIP") else []
         for key in IP_ANNOTATIONS:
             ips += [ip.strip() for ip in annotations.get(key, "").split(",") if ip.strip()]
-        internal = any(annotations.get(k, "").lower() == v for k, v in INTERNAL_ANNOTATIONS.items())
+        ips += [named[n.strip()] for n in annotations.get(GKE_ADDRESS_NAMES, "").split(",") if n.strip() in named]
+        internal = any(annotations.get(k, "").lower() == v for k, v in INTERNAL_ANNOTATIONS.items()) or (
+            bool(ips) and all(is_private(ip) for ip in ips))
         selector = tuple(sorted((str(k), str(v)) for k, v in (spec.get("selector") or {}).items()))
         for ip in dict.fromkeys(ips):
             out.append(Endpoint(name, ip, path, namespace, svc_name, selector, ports, internal))
@@ -316,17 +325,20 @@ def _properties(objs: dict[str, dict[str, Any]]) -> tuple[tuple[str, str], ...]:
                         for o in objs.values() if _meta(o)[0] == "ClusterProperty"))
 
 
-def cluster_dns(name: str, objs: dict[str, dict[str, Any]]) -> ClusterDns:
-    """``objs``: the cluster's rendered objects (output-relative path -> object)."""
+def cluster_dns(name: str, objs: dict[str, dict[str, Any]], named: dict[str, str] | None = None) -> ClusterDns:
+    """``objs``: the cluster's rendered objects (output-relative path -> object); ``named``: the
+    cluster's reserved address names (GKE) -> the IP each holds, as the fleet declares them."""
     resolver = _provider_server(name, objs)
-    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs)), tuple(_endpoints(name, objs)),
+    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs)),
+                      tuple(_endpoints(name, objs, named or {})),
                       tuple(_cluster_ips(name, objs)), _exports(objs), _properties(objs))
 
 
-def fleet_dns(clusters: list[str] | tuple[str, ...], files: dict[str, Any]) -> dict[str, ClusterDns]:
+def fleet_dns(clusters: list[str] | tuple[str, ...], files: dict[str, Any],
+              named: dict[str, dict[str, str]] | None = None) -> dict[str, ClusterDns]:
     per: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in clusters}
     for path, obj in files.items():
         parts = path.split("/", 2)
         if len(parts) == 3 and parts[0] == "clusters" and parts[1] in per and isinstance(obj, dict):
             per[parts[1]][path] = obj
-    return {name: cluster_dns(name, per[name]) for name in clusters}
+    return {name: cluster_dns(name, per[name], (named or {}).get(name)) for name in clusters}

@@ -376,6 +376,9 @@ class Tracer:
                     continue
                 legs.append(Leg(hops, self._nowhere(server, up.ip)))
                 continue
+            # One address may front several Services, one per protocol (GKE: UDP and TCP 53 apart).
+            protocol = "TCP" if tcp else "UDP"
+            endpoints = [ep for ep in endpoints if self._port(ep, up.port, protocol)] or endpoints
             for ep in endpoints:
                 walk = self._endpoint(ep, up, tcp, zone, hops, seen, depth)
                 if not legs and not walks and len(listed) == 1 and len(endpoints) == 1:

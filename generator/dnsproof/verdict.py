@@ -143,7 +143,7 @@ class Verdicts:
         """Where DNS is: the owner's DNS endpoint(s), else the in-cluster DNS Services of ``cluster``."""
         if owner is None:
             return ""
-        ips = [ep.ip for ep in self.dns[owner].endpoints] if owner in self.dns else []
+        ips = list(dict.fromkeys(ep.ip for ep in self.dns[owner].endpoints)) if owner in self.dns else []
         if ips:
             return f" ({owner}'s is {', '.join(ips)})"
         here = self.dns.get(cluster)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from generator import lb
 from generator.diagnostics import Finding
 from generator.mesh import cilium, istio, linkerd
 from generator.mesh.kind import MeshKind
@@ -38,7 +39,7 @@ def facts(fleet: Fleet, cluster: Cluster, kind: MeshKind) -> dict[str, Any]:
         "id": cluster.mesh_id,
         "network": cluster.mesh_network,
         "endpoint": cluster.mesh_endpoint,
-        "loadBalancerSubnets": list(cluster.lb_subnets),
+        "loadBalancer": lb.pin(cluster, "mesh").view(),
     }
     return {**common, **kind.facts(fleet, cluster)}
 

@@ -40,7 +40,8 @@ def test_public_dns_gateway_is_denied_per_document() -> None:
     findings = evaluate(policies, [Document(path, gateway, clusters=("aws-a",))])
     assert [f.parsable() for f in findings] == [
         f"{path}:1:1: [error] lb-public Service kube-system/dns-gateway is a public load balancer: "
-        "annotate it with its provider's internal scheme"
+        "annotate it with its provider's internal scheme, or pin it at private addresses with its bare-metal load "
+        "balancer's annotation"
     ]
     assert findings[0].clusters == ("aws-a",)
 
