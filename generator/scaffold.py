@@ -115,6 +115,11 @@ def fleet_text(providers: tuple[str, ...], engine: str, name: str = "my-fleet") 
             f"      region: {d.region}",
             f"      apiServer: {d.api_server}   # CHANGE ME: the cluster's API server",
         ]
+        if provider == "aws":  # the AWS LB controller pins an address only together with the NLB's subnets
+            lines += [
+                "      dns:",
+                "        loadBalancerSubnets: [subnet-change-me]   # CHANGE ME: one {subnet, address} per availability zone",
+            ]
     lines += [
         "  workloads: []",
         "  # A stateful workload gets, in every cluster it is placed in, its namespace, a headless",

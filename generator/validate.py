@@ -127,6 +127,13 @@ def _to_findings(err: jsonschema.ValidationError, source: SourceMap) -> list[Fin
     if err.validator == "enum":
         options = ", ".join(json.dumps(v) for v in err.validator_value)
         return [error("schema", f"{where}: {json.dumps(err.instance)} is not one of {options}", source.locate(ptr))]
+    if err.validator in ("oneOf", "anyOf") and err.context:
+        # one branch is the plain-string form: its grammar says what was wrong with the value
+        worded = [e for e in err.context if e.validator == "pattern" and isinstance(e.schema, dict)
+                  and e.schema.get("x-fleetgen-grammar")]
+        if worded:
+            grammar = worded[0].schema["x-fleetgen-grammar"]
+            return [error("schema", f"{where}: {json.dumps(err.instance)} is not {grammar}", source.locate(ptr))]
     if err.validator == "pattern":
         grammar = err.schema.get("x-fleetgen-grammar") if isinstance(err.schema, dict) else None
         words = grammar or pattern_help(err)

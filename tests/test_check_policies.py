@@ -77,7 +77,7 @@ def test_combined_policies_above_the_engine_limit_are_an_error(example: Path, tm
     assert run.code == 1
     assert run.out.splitlines() == [
         f"{out}/fleet.facts.json:1:1: [error] policy-combined-skipped combined-mode policies were not evaluated: "
-        "23 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
+        "24 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
         "pass --skip-combined-policies to skip them on purpose. "
         f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies {out}`",
         "1 error(s), 0 warning(s)",
@@ -93,7 +93,7 @@ def test_combined_policies_above_the_limit_are_skipped_with_a_warning_when_asked
     assert run.code == 0
     assert run.out.splitlines() == [
         f"{out}/fleet.facts.json:1:1: [warning] policy-combined-skipped combined-mode policies were not evaluated: "
-        "23 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
+        "24 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
         "skipped as asked (--skip-combined-policies). "
         f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies {out}`",
         "0 error(s), 1 warning(s)",

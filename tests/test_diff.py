@@ -93,7 +93,8 @@ cluster aws-euwest1 (changed)
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.200.0.0/16
 cluster gcp-europe-west4-c (changed)
   ranges: [error] podCIDRs changed: 10.200.0.0/16 -> 10.201.0.0/16: the range moves under running pods of cassandra (db); they keep their old addresses until rescheduled while peers route only the new range
-rendered files: 0 added, 3 changed, 0 removed, 22 unchanged
+rendered files: 0 added, 4 changed, 0 removed, 23 unchanged
+  ~ clusters/gcp-europe-west4-c/dns/gateway/networkpolicy.yaml
   ~ fleet.facts.json
   ~ routes/aws-euwest1.auto.tfvars.json
   ~ routes/plan.json
@@ -112,7 +113,8 @@ cluster aws-euwest1 (changed)
 cluster gcp-europe-west4-c (changed)
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: + 10.10.0.0/15
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/16
-rendered files: 0 added, 3 changed, 0 removed, 22 unchanged
+rendered files: 0 added, 4 changed, 0 removed, 23 unchanged
+  ~ clusters/gcp-europe-west4-c/dns/gateway/networkpolicy.yaml
   ~ fleet.facts.json
   ~ routes/gcp-europe-west4-c.auto.tfvars.json
   ~ routes/plan.json
@@ -125,7 +127,8 @@ cluster aws-euwest1 (changed)
 cluster gcp-europe-west4-c (changed)
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: + 10.10.0.0/16
   routes: via vpn [aws-euwest1, gcp-europe-west4-c]: - 10.10.0.0/15
-rendered files: 0 added, 3 changed, 0 removed, 22 unchanged
+rendered files: 0 added, 4 changed, 0 removed, 23 unchanged
+  ~ clusters/gcp-europe-west4-c/dns/gateway/networkpolicy.yaml
   ~ fleet.facts.json
   ~ routes/gcp-europe-west4-c.auto.tfvars.json
   ~ routes/plan.json
@@ -140,7 +143,7 @@ def test_service_range_changed_is_a_warning(tmp_path: Path) -> None:
     assert body(diff(fleet)[1]) == """\
 cluster gcp-europe-west4-c (changed)
   ranges: [warning] serviceCIDRs changed: 172.21.0.0/16 -> 172.23.0.0/16: existing Services keep their ClusterIPs from the old range until recreated
-rendered files: 0 added, 1 changed, 0 removed, 24 unchanged
+rendered files: 0 added, 1 changed, 0 removed, 26 unchanged
   ~ fleet.facts.json
 risky changes:
 {f}:47:24: [warning] diff-service-range serviceCIDRs changed: 172.21.0.0/16 -> 172.23.0.0/16: existing Services keep their ClusterIPs from the old range until recreated (clusters: gcp-europe-west4-c)
@@ -157,7 +160,7 @@ cluster aws-euwest1 (changed)
   dns: forward added: gcp-ew4.example -> 10.20.255.10
 cluster gcp-europe-west4-c (changed)
   dns: [error] zone renamed gcp-europe-west4-c.local -> gcp-ew4.example: seed names of cassandra (db) (<pod>.<service>.<namespace>.svc.gcp-europe-west4-c.local) stop resolving in every cluster
-rendered files: 0 added, 6 changed, 0 removed, 19 unchanged
+rendered files: 0 added, 6 changed, 0 removed, 21 unchanged
   ~ clusters/aws-euwest1/dns/configmap-coredns.yaml
   ~ clusters/aws-euwest1/workloads/db/cassandra/configmap-seeds.yaml
   ~ clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml
@@ -177,10 +180,9 @@ cluster aws-euwest1 (changed)
   dns: forward changed: gcp-europe-west4-c.local -> 10.20.255.53 (was 10.20.255.10)
 cluster gcp-europe-west4-c (changed)
   dns: [warning] DNS endpoint moved 10.20.255.10 -> 10.20.255.53: every peer forwards gcp-europe-west4-c.local to the new address; answers cached for the old one expire first
-rendered files: 0 added, 4 changed, 0 removed, 21 unchanged
+rendered files: 0 added, 3 changed, 0 removed, 24 unchanged
   ~ clusters/aws-euwest1/dns/configmap-coredns.yaml
   ~ clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml
-  ~ clusters/gcp-europe-west4-c/dns/service-dns-endpoint.yaml
   ~ fleet.facts.json
 risky changes:
 {f}:49:19: [warning] diff-endpoint-moved DNS endpoint moved 10.20.255.10 -> 10.20.255.53: every peer forwards gcp-europe-west4-c.local to the new address; answers cached for the old one expire first (clusters: gcp-europe-west4-c)
@@ -242,7 +244,7 @@ cluster aws-euwest1 (changed)
   workloads: cassandra (db) rescaled 3 -> 5
 cluster gcp-europe-west4-c (changed)
   workloads: [warning] cassandra (db) rescaled 3 -> 2: decommission the removed replicas before they stop
-rendered files: 0 added, 1 changed, 0 removed, 24 unchanged
+rendered files: 0 added, 1 changed, 0 removed, 26 unchanged
   ~ fleet.facts.json
 risky changes:
 {f}:60:29: [warning] diff-scaled-down cassandra (db) rescaled 3 -> 2: decommission the removed replicas before they stop (clusters: gcp-europe-west4-c)
@@ -293,7 +295,7 @@ cluster azure-westeurope (added)
   routes: via vpn [aws-euwest1, azure-westeurope]: + 10.10.0.0/16, 10.100.0.0/16
   routes: via vpn [gcp-europe-west4-c, azure-westeurope]: + 10.20.0.0/16, 10.200.0.0/16
   workloads: cassandra (db) placed: 3 replicas
-rendered files: 7 added, 9 changed, 3 removed, 13 unchanged
+rendered files: 7 added, 10 changed, 3 removed, 14 unchanged
   + clusters/azure-westeurope/dns/configmap-coredns-custom.yaml
   + clusters/azure-westeurope/dns/service-dns-endpoint.yaml
   + clusters/azure-westeurope/kustomization.yaml
@@ -304,6 +306,7 @@ rendered files: 7 added, 9 changed, 3 removed, 13 unchanged
   ~ clusters/aws-euwest1/dns/configmap-coredns.yaml
   ~ clusters/aws-euwest1/workloads/db/cassandra/configmap-seeds.yaml
   ~ clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml
+  ~ clusters/gcp-europe-west4-c/dns/gateway/networkpolicy.yaml
   ~ clusters/gcp-europe-west4-c/kustomization.yaml
   ~ fleet.facts.json
   ~ hub/argocd/applicationset.yaml
@@ -360,7 +363,7 @@ def test_no_change_and_default_base_is_the_merge_base(tmp_path: Path) -> None:
     fleet = scenario(tmp_path, [])
     repo = fleet.parent
     code, out = diff(fleet)
-    assert (code, body(out)) == (0, "no changes\nrendered files: 0 added, 0 changed, 0 removed, 25 unchanged\n"
+    assert (code, body(out)) == (0, "no changes\nrendered files: 0 added, 0 changed, 0 removed, 27 unchanged\n"
                                     "0 error(s), 0 warning(s)\n")
     # A branch with a committed change and a clean work tree: the base is the merge base with main.
     _git(repo, "checkout", "-q", "-b", "feature")
@@ -386,7 +389,7 @@ def test_formats(tmp_path: Path) -> None:
         {"section": "workloads", "text": "cassandra (db) rescaled 3 -> 2: decommission the removed replicas "
          "before they stop", "severity": "warning", "rule": "diff-scaled-down",
          "location": {"file": str(fleet), "line": 60, "column": 29}}]}]
-    assert doc["files"] == {"added": [], "changed": ["fleet.facts.json"], "removed": [], "unchanged": 24}
+    assert doc["files"] == {"added": [], "changed": ["fleet.facts.json"], "removed": [], "unchanged": 26}
     assert diff(fleet, fmt="github")[1] == (
         f"::warning file={fleet},line=60,col=29,title=diff-scaled-down::cassandra (db) rescaled 3 -> 2: "
         "decommission the removed replicas before they stop\nfleetgen: 0 error(s), 1 warning(s)\n")
@@ -460,4 +463,4 @@ def test_new_fleet_is_all_added(tmp_path: Path) -> None:
                           "  ranges: nodeCIDRs added: 10.10.0.0/16"]
     assert "  workloads: cassandra (db) placed: 3 replicas" in lines
     assert lines[-1] == "0 error(s), 0 warning(s)"
-    assert "rendered files: 25 added, 0 changed, 0 removed, 0 unchanged" in lines
+    assert "rendered files: 27 added, 0 changed, 0 removed, 0 unchanged" in lines

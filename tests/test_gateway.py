@@ -194,8 +194,8 @@ def test_kubernetai_digest_needs_its_image(tmp_path: Path, fleetgen) -> None:  #
     ("    corednsImageDigest: sha256:XYZ\n", 25,
      "schema spec.dns.corednsImageDigest: \"sha256:XYZ\" is not an image digest ('sha256:' and 64 lower-case hex digits)"),
     (f"    corednsImage: registry.k8s.io/coredns/coredns:v1.12.2@{DIGEST}\n    corednsImageDigest: {DIGEST}\n", 19,
-     f"schema spec.dns.corednsImage: \"registry.k8s.io/coredns/coredns:v1.12.2@{DIGEST}\" already names a digest ('@'); "
-     "with a separate digest field give the digest once"),
+     f"schema spec.dns.corednsImage: \"registry.k8s.io/coredns/coredns:v1.12.2@{DIGEST}\" is not an image without a digest "
+     "of its own (no '@'): with a separate digest field give the digest once"),
 ])
 def test_bad_digest_is_one_line_with_location(tmp_path: Path, fleetgen, extra: str, column: int, message: str) -> None:  # type: ignore[no-untyped-def]
     path = with_dns(tmp_path, extra)

@@ -24,7 +24,7 @@ def test_init_then_check_passes(fleetgen, tmp_path: Path) -> None:  # type: igno
     assert run.out.splitlines()[:5] == [
         f"wrote {target}/fleet.yaml", f"wrote {target}/fleet.schema.json", f"wrote {target}/.pre-commit-config.yaml",
         f"wrote {target}/.github/workflows/fleetgen.yaml",
-        f"rendered 23 files for 3 clusters into {target}/output/: 23 added, 0 changed, 0 removed, 0 unchanged",
+        f"rendered 25 files for 3 clusters into {target}/output/: 25 added, 0 changed, 0 removed, 0 unchanged",
     ]
     fleet = (target / "fleet.yaml").read_text()
     # Ranges and endpoints come from the IP planner, in cluster order, from the declared pools.
