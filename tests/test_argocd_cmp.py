@@ -119,6 +119,7 @@ def test_passing_fleet_prints_exactly_the_kustomize_build(origin: Path, tmp_path
         ("Namespace", "db"), ("Namespace", "fleetgen-verify"), ("ServiceAccount", "fleetgen-verify"),
         ("ConfigMap", "cassandra-seeds"), ("ConfigMap", "fleetgen-verify"), ("ConfigMap", "coredns"),
         ("Service", "cassandra"), ("Service", "fleet-dns"), ("Job", "fleetgen-verify"),
+        ("NetworkPolicy", "fleetgen-verify"),
     ]
 
 
@@ -133,7 +134,7 @@ def test_without_kubectl_the_same_objects_are_printed(origin: Path, tmp_path: Pa
                                capture_output=True, text=True, timeout=60, check=True).stdout
         expected = [d for d in yaml.safe_load_all(built) if d is not None]
         assert objects == expected
-    assert len(objects) == 9
+    assert len(objects) == 10
 
 
 def test_fleet_pushed_past_the_checks_is_refused_with_its_findings(origin: Path, tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_argocd_job_is_a_postsync_hook_listed_by_the_cluster_root(tmp_path: Path
     }
     assert files["clusters/aws-euwest1/kustomization.yaml"]["resources"][-1] == "verify"
     assert files["clusters/aws-euwest1/verify/kustomization.yaml"]["resources"] == [
-        "configmap.yaml", "job.yaml", "namespace.yaml", "serviceaccount.yaml"]
+        "configmap.yaml", "job.yaml", "namespace.yaml", "networkpolicy.yaml", "serviceaccount.yaml"]
 
 
 def test_job_runs_with_least_privilege(tmp_path: Path) -> None:
@@ -85,6 +85,22 @@ def test_job_runs_with_least_privilege(tmp_path: Path) -> None:
                                       "limits": {"cpu": "200m", "memory": "64Mi"}}
     sa = files["clusters/aws-euwest1/verify/serviceaccount.yaml"]
     assert sa["automountServiceAccountToken"] is False and pod["serviceAccountName"] == sa["metadata"]["name"]
+
+
+def test_network_policy_allows_dns_and_the_tested_ports_only(tmp_path: Path) -> None:
+    files = render(tmp_path, GATE_ARGOCD)
+    spec = files["clusters/aws-euwest1/verify/networkpolicy.yaml"]["spec"]
+    assert spec == {
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "fleetgen-verify"}},
+        "policyTypes": ["Ingress", "Egress"],
+        "egress": [
+            {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [{"ipBlock": {"cidr": "10.200.0.0/16"}}],
+             "ports": [{"protocol": "TCP", "port": p} for p in (7000, 7001, 7199, 9042)]},
+        ],
+    }
+    pod = files["clusters/aws-euwest1/verify/job.yaml"]["spec"]["template"]["metadata"]["labels"]
+    assert pod["app.kubernetes.io/name"] == "fleetgen-verify"
 
 
 def test_image_digest_pins_the_image(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 // Post-sync verification (spec.verify): a Namespace, a ServiceAccount without a
-// token, a ConfigMap holding the check script and this cluster's checks, and a
-// Job that runs them after the cluster's resources are synced.
+// token, a ConfigMap holding the check script and this cluster's checks, a
+// NetworkPolicy, and a Job that runs them after the cluster's resources are synced.
 //   Argo CD: the Job is a PostSync hook (recreated before each run; the last one
 //            stays for inspection until ttlSecondsAfterFinished).
 //   Flux:    the files form their own kustomize root, applied by a Kustomization
@@ -34,6 +34,23 @@ local k = import '../lib/k.libsonnet';
         'verify.py': v.script,
         'config.json': std.manifestJsonEx(cluster.verify, '  ') + '\n',
       }, labels),
+      // Nothing may connect to the Job's pod; it may only ask DNS (any resolver: the
+      // cluster's and the peers' endpoints) and reach the peer pods it tests by TCP.
+      'networkpolicy.yaml': k.object('networking.k8s.io/v1', 'NetworkPolicy', $.name, ns, labels) + {
+        local checks = cluster.verify,
+        local peers = std.set([t.peer for t in checks.tcp]),
+        local cidrs = std.set(std.flattenArrays([s.podCIDRs for s in checks.seeds if std.member(peers, s.owner)])),
+        local ports = std.set([p.port for t in checks.tcp for p in t.ports]),
+        spec: {
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': $.name } },
+          policyTypes: ['Ingress', 'Egress'],
+          egress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]
+                  + (if ports == [] then [] else [{
+                       to: [{ ipBlock: { cidr: c } } for c in cidrs],
+                       ports: [{ protocol: 'TCP', port: p } for p in ports],
+                     }]),
+        },
+      },
       'job.yaml': k.object('batch/v1', 'Job', $.name, ns, labels, $.hookAnnotations(fleet.gitops.engine)) + {
         spec: {
           backoffLimit: 1,
