@@ -6,7 +6,10 @@ family) gives the first block of its ``prefixLength`` that overlaps nothing in t
 fleet: no range of any field of any cluster, no DNS endpoint, and no block allocated
 earlier in the same run. Ranges already set are never moved. A cluster without a DNS
 endpoint gets one too: the tenth address from the top of its first node range
-(clouds hand out node addresses from the bottom, and reserve the last one).
+(clouds hand out node addresses from the bottom, and reserve the last one), never
+its mesh endpoint. A cluster whose DNS or mesh endpoint is already set gets the
+node block that holds it (every endpoint stays inside the node ranges, so in the
+route plan), or an ``ipam`` error saying why that block cannot be had.
 
 Each pool is walked once: its taken intervals are sorted and a pointer only moves
 forward, so a run is O(taken + allocations) per pool, not candidates x ranges.
@@ -29,7 +32,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from generator.checks.cidrs import RESERVED
 from generator.diagnostics import Finding, error
-from generator.model import RANGE_FIELDS, Fleet, IPNetwork, Pool
+from generator.model import RANGE_FIELDS, Cluster, Fleet, IPAddress, IPNetwork, Pool
 
 ENDPOINT_FIELD = "dns.endpoint"
 ENDPOINT_FROM_TOP = 10
@@ -122,7 +125,7 @@ def plan(fleet: Fleet) -> Allocation:
     if findings:
         return Allocation((), tuple(findings))
     taken = [_interval(r.network) for c in fleet.clusters for r in c.ranges if r.network is not None]
-    taken += [_interval(ipaddress.ip_network(c.endpoint_address)) for c in fleet.clusters if c.endpoint_address]
+    taken += [_interval(ipaddress.ip_network(a)) for c in fleet.clusters for a in _endpoints(fleet, c)]
     # never hand out a block that `cidr-reserved` would flag (e.g. Docker's 172.17.0.0/16 inside 172.16.0.0/12)
     taken += [_interval(net) for net, _, _ in RESERVED]
     cursors = [_Cursor(p, p.network, taken) for p in fleet.pools if p.network is not None]
@@ -133,7 +136,15 @@ def plan(fleet: Fleet) -> Allocation:
             if cluster.cidrs(field):
                 continue
             for cursor in (c for c in cursors if c.pool.field == field):
-                block = cursor.take()
+                inside = [a for a in _endpoints(fleet, cluster) if a.version == cursor.network.version]
+                if field == "nodeCIDRs" and inside:
+                    # the cluster's DNS/mesh load balancers already have addresses: its node range must hold them
+                    block, problem = _block_holding(cursor, inside)
+                    if block is None:
+                        return Allocation((), (_cannot_hold(fleet, cursor, cluster, problem),))
+                    cursor.add(block)
+                else:
+                    block = cursor.take()
                 if block is None:
                     return Allocation((), (_too_small(fleet, cursor, cluster.name),))
                 for other in cursors:
@@ -144,9 +155,47 @@ def plan(fleet: Fleet) -> Allocation:
                 if field == "nodeCIDRs" and first_node is None:
                     first_node = network
         if not cluster.dns_endpoint and first_node is not None and first_node.num_addresses > 4 * ENDPOINT_FROM_TOP:
+            used = set(_endpoints(fleet, cluster))
             address = first_node.broadcast_address - ENDPOINT_FROM_TOP
+            while address in used:  # never the cluster's mesh endpoint: one address per load balancer
+                address -= 1
             assignments.append(Assignment(index, cluster.name, ENDPOINT_FIELD, str(address)))
     return Allocation(tuple(assignments), ())
+
+
+def _endpoints(fleet: Fleet, cluster: Cluster) -> list[IPAddress]:
+    """The cluster's load balancer addresses already set: DNS endpoint and (with a mesh) mesh endpoint."""
+    found = [cluster.endpoint_address, cluster.mesh_address if fleet.mesh.type != "none" else None]
+    return [a for a in found if a is not None]
+
+
+def _block_holding(cursor: _Cursor, addresses: list[IPAddress]) -> tuple[tuple[int, int] | None, str]:
+    """The pool block that holds every one of ``addresses``, if it is in the pool and free; else why not."""
+    starts = {int(a) // cursor.size * cursor.size for a in addresses}
+    shown = ", ".join(str(a) for a in addresses)
+    if len(starts) > 1:
+        return None, f"its endpoints {shown} do not fit in one /{cursor.pool.prefix_length}"
+    start = starts.pop()
+    end = start + cursor.size - 1
+    if start < cursor.first or end > cursor.last:
+        return None, f"{shown} is outside the pool"
+    own = {(int(a), int(a)) for a in addresses}
+    for interval in cursor.taken:
+        if interval not in own and interval[0] <= end and start <= interval[1]:
+            block = _network(cursor.network.version, start, cursor.pool.prefix_length)
+            return None, f"the /{cursor.pool.prefix_length} that holds {shown} ({block}) overlaps a range already in use"
+    return (start, end), ""
+
+
+def _cannot_hold(fleet: Fleet, cursor: _Cursor, cluster: Cluster, problem: str) -> Finding:
+    return error(
+        "ipam",
+        f"cannot allocate nodeCIDRs for cluster '{cluster.name}' from pool {cursor.network} and keep its DNS/mesh "
+        f"endpoints inside them: {problem}; set nodeCIDRs by hand, or drop the endpoints to have them allocated "
+        "(nothing was written)",
+        fleet.source.locate(f"{cluster.pointer}/name"),
+        (cluster.name,),
+    )
 
 
 def _network(version: int, first: int, prefix: int) -> IPNetwork:

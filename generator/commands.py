@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import allocate as planner
-from generator import dnsproof, freshness, outdir, pipeline, verify, write
+from generator import dnsproof, freshness, orphans, outdir, pipeline, verify, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -203,6 +203,7 @@ def check_findings(
             findings.extend(output.findings)
         findings.extend(pipeline.check_output(fleet, files, out))
         findings.extend(policy_findings(files, out, policy_dirs))
+        findings.extend(orphans.check(fleet, files, out_dir))
     return findings
 
 

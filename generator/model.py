@@ -67,6 +67,14 @@ class Cluster:
         except ValueError:
             return None
 
+    @property
+    def mesh_address(self) -> IPAddress | None:
+        """``mesh.endpoint`` parsed (None if unset or not an IP address); only meaningful with a mesh."""
+        try:
+            return ipaddress.ip_address(self.mesh_endpoint) if self.mesh_endpoint else None
+        except ValueError:
+            return None
+
 
 @dataclass(frozen=True)
 class Link:

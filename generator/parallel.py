@@ -25,6 +25,18 @@ def _quiet_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _ignore_interrupts() -> object:
+    try:
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to change
+        return None
+
+
+def _restore_interrupts(previous: object) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
+
+
 def _run(index: int) -> object:
     assert _task is not None
     return _task(index)
@@ -46,7 +58,14 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R
         return [fn(x) for x in items]
     _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
     try:
-        with multiprocessing.get_context("fork").Pool(min(processes, len(items)), initializer=_quiet_interrupts) as pool:
+        # Workers are forked with SIGINT ignored (not only after their initializer ran: a Ctrl-C
+        # during the fork would otherwise print a worker traceback); the parent handles it.
+        previous = _ignore_interrupts()
+        try:
+            pool = multiprocessing.get_context("fork").Pool(min(processes, len(items)), initializer=_quiet_interrupts)
+        finally:
+            _restore_interrupts(previous)
+        with pool:
             return pool.map(_run, range(len(items)), chunksize=1)  # type: ignore[arg-type]
     finally:
         _task = None

@@ -6,7 +6,8 @@ the links it is in, whatever the link kind (two peerings a-b and b-c never give 
 route a-c; a transit gateway link reaches all of its own members, not the members of
 another transit gateway link).
 
-Destinations are a peer's pod and node ranges and its DNS endpoint (/32 or /128),
+Destinations are a peer's pod and node ranges, its DNS endpoint and (with a mesh) its
+mesh endpoint (/32 or /128 each),
 summarised exactly like ``ipaddress.collapse_addresses`` (exact: it only merges adjacent or
 nested networks, never widens). A destination that overlaps one of the sending
 cluster's own ranges is left out of the plan (and reported by the ``route-plan``
@@ -23,7 +24,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from generator.model import Cluster, Fleet, IPNetwork, Link
+from generator.model import Cluster, Fleet, IPAddress, IPNetwork, Link
 
 PLAN_PATH = "routes/plan.json"
 TFVARS_PATTERN = "routes/{cluster}.auto.tfvars.json"
@@ -72,7 +73,15 @@ def _peer_destinations(fleet: Fleet, peer: Cluster, pods: bool) -> list[Destinat
     address = peer.endpoint_address
     if address is not None:
         out.append(Destination(ipaddress.ip_network(address), peer.name, f"{peer.pointer}/dns/endpoint"))
+    mesh = mesh_address(fleet, peer)
+    if mesh is not None:  # peers reach its mesh entry point (east-west gateway, clustermesh-apiserver, Linkerd gateway)
+        out.append(Destination(ipaddress.ip_network(mesh), peer.name, f"{peer.pointer}/mesh/endpoint"))
     return out
+
+
+def mesh_address(fleet: Fleet, cluster: Cluster) -> IPAddress | None:
+    """The cluster's mesh endpoint when the fleet runs a mesh (ignored with ``spec.mesh.type: none``)."""
+    return cluster.mesh_address if fleet.mesh.type != "none" else None
 
 
 def summarise(networks: Iterable[IPNetwork]) -> tuple[IPNetwork, ...]:
@@ -114,8 +123,9 @@ def cluster_routes(
     pods = routes_pods(fleet)
     cache = destinations if destinations is not None else {}
     own_networks = [r.network for r in cluster.ranges if r.network is not None]
-    if cluster.endpoint_address is not None:
-        own_networks.append(ipaddress.ip_network(cluster.endpoint_address))
+    for address in (cluster.endpoint_address, mesh_address(fleet, cluster)):
+        if address is not None:
+            own_networks.append(ipaddress.ip_network(address))
     own = tuple(_span(n) for n in own_networks)
     entries = []
     for link in links_of(fleet, cluster.name):

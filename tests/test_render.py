@@ -181,7 +181,7 @@ def test_gke_to_gke_both_sides_answer_their_zone_through_a_gateway() -> None:
 def test_provider_owned_dns_configs_are_never_pruned_by_gitops(example: dict[str, Any]) -> None:
     for path in ("clusters/aws-euwest1/dns/configmap-coredns.yaml", "clusters/gcp-europe-west4-c/dns/configmap-kube-dns.yaml"):
         annotations = example[path]["metadata"]["annotations"]
-        assert annotations["argocd.argoproj.io/sync-options"] == "Prune=false,ServerSideApply=true"
+        assert annotations["argocd.argoproj.io/sync-options"] == "Prune=false,Delete=false,ServerSideApply=true"
         assert annotations["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
 
 

@@ -13,6 +13,9 @@ local k = import '../lib/k.libsonnet';
         spec: {
           goTemplate: true,
           goTemplateOptions: ['missingkey=error'],
+          // A cluster removed from the list (or this ApplicationSet deleted) deletes its Application;
+          // without this its resources-finalizer would delete every object the Application synced.
+          syncPolicy: { preserveResourcesOnDeletion: true },
           generators: [{
             list: {
               elements: [

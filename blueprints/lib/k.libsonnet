@@ -8,10 +8,12 @@
     'app.kubernetes.io/managed-by': 'fleetgen',
   },
 
-  // Annotations for objects a provider or the cluster owns and fleetgen only extends:
-  // GitOps must never delete them when they disappear from the output.
+  // Annotations for objects whose deletion loses data or breaks a running system
+  // (namespaces, provider-owned DNS config): GitOps must never delete them, neither
+  // when they disappear from the output (Argo CD Prune=false, Flux prune: disabled)
+  // nor when their Application is deleted (Argo CD Delete=false). See docs/decommissioning.md.
   keepOnPrune:: {
-    'argocd.argoproj.io/sync-options': 'Prune=false,ServerSideApply=true',
+    'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false,ServerSideApply=true',
     'kustomize.toolkit.fluxcd.io/prune': 'disabled',
   },
 
@@ -29,7 +31,8 @@
   configMap(name, namespace, data, labels={}, annotations={})::
     self.object('v1', 'ConfigMap', name, namespace, labels, annotations) + { data: data },
 
-  namespace(name, labels={}):: self.object('v1', 'Namespace', name, null, labels),
+  // Every Namespace fleetgen renders holds state (or a running system): never pruned, never deleted.
+  namespace(name, labels={}, annotations={}):: self.object('v1', 'Namespace', name, null, labels, self.keepOnPrune + annotations),
 
   required(value, what)::
     if value == null then error ('must provide ' + what) else value,

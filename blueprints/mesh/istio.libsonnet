@@ -16,7 +16,7 @@ local gatewayName = 'istio-eastwestgateway';
     {
       // Kept on prune: removing the mesh from the fleet must not delete the control plane with its namespace.
       'mesh/istio/namespace-istio-system.yaml':
-        k.object('v1', 'Namespace', ns, null, labels + { 'topology.istio.io/network': m.network }, k.keepOnPrune),
+        k.namespace(ns, labels + { 'topology.istio.io/network': m.network }),
     } + (
       if !m.multiNetwork then {} else {
         'mesh/istio/gateway-cross-network.yaml':

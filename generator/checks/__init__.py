@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
-from generator.checks import apinames, basics, cidrs, discovery, dnsendpoint, domains, links, mesh, overlay, routes
+from generator.checks import (
+    apinames, basics, cidrs, discovery, dnsendpoint, domains, links, mesh, meshendpoint, overlay, reservednames, routes,
+)
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
 
@@ -21,6 +23,7 @@ CHECKS: tuple[Check, ...] = (
     apinames.workload_ports,
     apinames.workload_name,
     apinames.workload_duplicate,
+    reservednames.reserved_name,
     dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
@@ -32,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
+    meshendpoint.mesh_endpoint,
     routes.route_plan,
     overlay.overlay,
     discovery.discovery_ip,

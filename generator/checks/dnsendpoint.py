@@ -33,7 +33,7 @@ def dns_endpoint(fleet: Fleet) -> Iterator[Finding]:
         if address is None:
             continue
         loc = fleet.source.locate(f"{c.pointer}/dns/endpoint")
-        for problem in _placement_problems(c, address):
+        for problem in placement_problems(c, address):
             yield error("dns-endpoint", f"dns.endpoint {address} of cluster '{c.name}' {problem}", loc, (c.name,))
         other = owners.setdefault(address, c)
         if other is not c and other.name != c.name:
@@ -46,7 +46,7 @@ def dns_endpoint(fleet: Fleet) -> Iterator[Finding]:
             )
 
 
-def _placement_problems(c: Cluster, address: IPAddress) -> Iterator[str]:
+def placement_problems(c: Cluster, address: IPAddress) -> Iterator[str]:
     nodes = [n for n in c.networks("nodeCIDRs") if n.version == address.version]
     home = next((n for n in nodes if address in n), None)
     if home is not None:

@@ -20,6 +20,7 @@ from generator import discovery
 from generator.diagnostics import Finding, Location, error
 from generator.dnsproof.consul import consul_dns
 from generator.dnsproof.names import naming
+from generator.dnsproof.pods import pods
 from generator.dnsproof.rendered import fleet_dns
 from generator.dnsproof.trace import Explanation, Route, Tracer
 from generator.model import Fleet
@@ -33,7 +34,7 @@ __all__ = ["RULE", "Explanation", "Route", "Tracer", "prove", "tracer"]
 def tracer(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> Tracer:
     names = tuple(fleet.by_name)
     api = {c.name: c.api_server for c in fleet.by_name.values()}
-    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir)
+    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir, pods(fleet))
 
 
 def _lookups(fleet: Fleet, t: Tracer) -> Iterator[tuple[str, str, tuple[str, ...]]]:
@@ -80,6 +81,11 @@ def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
     # Names of one class and owner break the same way from every asker: trace each class once.
     per_class: dict[tuple[object, ...], list[tuple[str, tuple[tuple[str, str | None], ...]]]] = {}
     for name, owner, askers in _lookups(fleet, t):
+        missing = t.missing(name, owner)
+        if missing is not None:  # a seed that names no pod: the seeds list itself is wrong
+            for asker in askers:
+                broken.setdefault((asker, f"names {missing}", None), {}).setdefault((name, owner))
+            continue
         cls = t.name_class(name)
         key = (owner, askers, cls)
         results = per_class.get(key)
@@ -107,6 +113,8 @@ def format_explanation(ex: Explanation) -> str:
             lines.append(f" {j:>2}. {hop}")
         if not route.resolved:
             lines.append(f"  x  {route.failure}")
+    if ex.missing is not None:
+        lines.append(f"  x  {ex.missing}")
     if ex.owner is None:
         lines.append(" note: the name is in no cluster's fleet zone; only fleet zones are proven")
     lines.append(f"resolves: {'yes' if ex.resolved else 'no'}")

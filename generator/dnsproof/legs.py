@@ -87,7 +87,8 @@ class Explanation:
     name: str
     owner: str | None
     routes: tuple[Route, ...]
+    missing: str | None = None  # the name's pod or Service does not exist (pods.py): "no such pod: ..."
 
     @property
     def resolved(self) -> bool:
-        return bool(self.routes) and all(r.resolved for r in self.routes)
+        return bool(self.routes) and all(r.resolved for r in self.routes) and self.missing is None

@@ -29,6 +29,7 @@ from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone
 from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, Leg, Route, Stop, flat
 from generator.dnsproof.names import Naming
+from generator.dnsproof.pods import Pods
 from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint, ServicePort
 from generator.dnsproof.verdict import Verdict, Verdicts, class_labels
 
@@ -99,8 +100,10 @@ class Tracer:
     """Traces names over the rendered DNS of a fleet."""
 
     def __init__(self, dns: dict[str, ClusterDns], naming: Naming, api_servers: dict[str, str],
-                 consul: dict[str, tuple[ConsulDns, ...]] | None = None, out_dir: str = "output") -> None:
+                 consul: dict[str, tuple[ConsulDns, ...]] | None = None, out_dir: str = "output",
+                 pods: Pods | None = None) -> None:
         self.dns = dns
+        self.pods = pods
         self.naming = naming
         self.out_dir = out_dir.rstrip("/")
         self.consul = consul or {}
@@ -172,7 +175,11 @@ class Tracer:
         for leg in walk.legs:
             resolved, failure, path = self.verdicts.finish(leg.end, name, owner)
             routes.append(Route(flat(leg.hops), resolved, failure, path))
-        return Explanation(asker, name, owner, tuple(routes))
+        return Explanation(asker, name, owner, tuple(routes), self.missing(name, owner))
+
+    def missing(self, name: str, owner: str | None) -> str | None:
+        """"no such pod: ..." when ``name`` is a fleet workload's pod or Service that does not exist (pods.py)."""
+        return self.pods.problem(self.naming, name, owner) if self.pods is not None else None
 
     def name_class(self, name: str) -> tuple[str, tuple[object, ...]]:
         """Names of one class (and one owner) take the same routes with the same verdicts from any asker."""
