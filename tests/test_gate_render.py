@@ -173,3 +173,32 @@ def test_explain_verify_without_spec_verify_and_unknown_cluster(tmp_path: Path, 
     run = fleetgen("explain", "verify", "nowhere", str(path))
     assert run.code == 2
     assert run.err == "fleetgen: unknown cluster 'nowhere'; the fleet has aws-euwest1, gcp-europe-west4-c\n"
+
+
+def test_verify_namespace_of_a_workload_is_refused(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "fleet.yaml"
+    path.write_text(GATE_ARGOCD.read_text().replace("  verify: {}\n", "  verify: {namespace: db}\n"))
+    run = fleetgen("check", str(path))
+    assert run.code == 1
+    assert run.out.splitlines()[0] == (
+        f"{path}:47:23: [error] verify-namespace spec.verify.namespace 'db' is also the namespace of workload "
+        "'db/cassandra': every cluster would get two Namespace objects of that name; give the verification Job a "
+        "namespace of its own (default fleetgen-verify) (clusters: aws-euwest1, gcp-europe-west4-c)")
+
+
+def test_verify_namespace_reserved_is_refused(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "fleet.yaml"
+    path.write_text(GATE_ARGOCD.read_text().replace("  verify: {}\n", "  verify: {namespace: kube-verify}\n"))
+    run = fleetgen("check", str(path))
+    assert run.code == 1
+    assert run.out.splitlines()[0] == (
+        f"{path}:47:23: [error] verify-namespace spec.verify.namespace 'kube-verify' is owned by Kubernetes (its "
+        "system namespaces and every name starting with kube-): the verification Job needs a namespace of its own "
+        "(default fleetgen-verify)")
+
+
+def test_default_verify_namespace_passes_check(tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "fleet.yaml"
+    shutil.copy(GATE_ARGOCD, path)
+    run = fleetgen("check", str(path))
+    assert (run.code, run.out) == (0, "0 error(s), 0 warning(s)\n"), run.out
