@@ -209,8 +209,9 @@ def test_ctrl_c_during_a_parallel_render_exits_130_without_tracebacks(tmp_path: 
     proc = subprocess.Popen([FLEETGEN, "render", str(fleet)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     deadline = time.monotonic() + 120
-    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)  # wait for the forked workers: the render is under way
+    while len(_children(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # wait for both forked workers (a helper such as `uname` is one child): rendering
+    time.sleep(0.3)  # past the pool's start, while the parent still ignores SIGINT for the fork
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C on a terminal does: the whole process group
     out, err = proc.communicate(timeout=60)
     if proc.returncode == 0:
