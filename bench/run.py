@@ -9,10 +9,18 @@ subprocess times, as the median of several runs:
   render   Jsonnet blueprints + Kubernetes/CRD schema validation + serialization
   write    writing the output tree into an empty directory
   noop     `fleetgen render` again with nothing changed (load + digest + hash check; mtimes checked)
-  check    `fleetgen check` end to end (load, checks, render, policies, DNS proof), no cache
+  check    `fleetgen check` end to end on the output just rendered (current output;
+           load, checks, render, policies, DNS proof), no cache
   check_warm  the same again, per-document policy verdicts from the per-machine cache
+  check_stale `fleetgen check` after one rendered file was edited by hand (stale output:
+           it must report `output-stale`), no cache
 
-and the subprocess's peak memory. Then, on the same output, the alternatives:
+Above 2,000 documents combined-mode policies cannot run in the embedded engine; the
+bench passes --skip-combined-policies there, as the previous tables did by default.
+
+and the subprocess's peak memory. Start-up, size-independent, as the median of 15
+fresh processes each (wall and CPU): `python -c pass`, `fleetgen --version` and
+`fleetgen check` of the 2-cluster root fleet on its committed output. Then, on the same output, the alternatives:
 the `kubernetes-validate` command line versus fleetgen's integrated validation,
 and an all-pairs CIDR comparison versus fleetgen's sorted sweep.
 
@@ -47,7 +55,8 @@ from generator.model import Fleet, build
 from generator.synth import synthetic_fleet
 from generator.validate import validate_document
 
-STAGES = ("load", "checks", "render", "write", "noop", "check", "check_warm")
+STAGES = ("load", "checks", "render", "write", "noop", "check", "check_warm", "check_stale")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def runs_for(n: int) -> int:
@@ -103,12 +112,21 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
 
         def cold_check() -> int:
             os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(dir=tmp)  # no cached policy verdicts
-            return commands.check(fleet_path, fmt="json", out_dir=target, stdout=sink)
+            return commands.check(fleet_path, fmt="json", out_dir=target, stdout=sink, skip_combined=True)
 
         out["check"], code = median_time(cold_check, runs)
         out["check_exit"] = code
         # a second check with nothing changed: per-document policy verdicts come from the cache
-        out["check_warm"], _ = median_time(lambda: commands.check(fleet_path, fmt="json", out_dir=target, stdout=sink), runs)
+        out["check_warm"], _ = median_time(
+            lambda: commands.check(fleet_path, fmt="json", out_dir=target, stdout=sink, skip_combined=True), runs
+        )
+        # stale output: one rendered file edited by hand after the render
+        edited = sorted(target.glob("clusters/*/namespaces/*.yaml"))[0]
+        edited.write_bytes(edited.read_bytes() + b"# edited by hand\n")
+        sink = io.StringIO()
+        out["check_stale"], code = median_time(cold_check, runs)
+        out["check_stale_exit"] = code
+        out["check_stale_reported"] = "output-stale" in sink.getvalue()
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out["peak_mb"] = round(self_mb)
@@ -156,6 +174,38 @@ def overlap_alternative(n: int) -> dict[str, Any]:
             "ratio": round(allpairs / max(sweep, 1e-9))}
 
 
+def startup(runs: int = 15) -> dict[str, Any]:
+    """Median wall and CPU (user+sys) milliseconds of fresh processes, interleaved so load hits all alike."""
+    fleetgen = [sys.executable, "-m", "generator"]
+    commands_ = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "fleetgen --version": [*fleetgen, "--version"],
+        "check 2-cluster example": [*fleetgen, "check", "fleet.yaml"],
+    }
+    wall: dict[str, list[float]] = {k: [] for k in commands_}
+    cpu: dict[str, list[float]] = {k: [] for k in commands_}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, XDG_CACHE_HOME=cache)
+        for _ in range(runs):
+            for name, argv in commands_.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+                wall[name].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {name: {"wall_ms": round(statistics.median(wall[name]) * 1000, 1),
+                   "cpu_ms": round(statistics.median(cpu[name]) * 1000, 1)} for name in commands_}
+
+
+def startup_table(s: dict[str, Any]) -> str:
+    lines = ["| start-up (median of fresh processes) | wall ms | CPU ms | x `python -c pass` (wall) |", "|---|---|---|---|"]
+    base = s["python -c pass"]["wall_ms"]
+    for name, v in s.items():
+        lines.append(f"| {name} | {v['wall_ms']} | {v['cpu_ms']} | {v['wall_ms'] / max(base, 1e-9):.1f} |")
+    return "\n".join(lines)
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     head = "| clusters | files | output MB | " + " | ".join(f"{s} s" for s in STAGES) + " | render+check s | peak MiB (main / worker) |"
     lines = [head, "|" + "---|" * (len(STAGES) + 5)]
@@ -189,13 +239,18 @@ def main() -> int:
         rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         r = rows[-1]
         note = "  (NO-OP RE-RENDER REWROTE FILES)" if r["noop_rewrote_files"] else ""
-        print(f"  {n:>5} clusters: render {r['render']:.2f} s, check {r['check']:.2f} s (warm {r['check_warm']:.2f} s), "
-              f"peak {r['peak_mb']} MiB{note}", flush=True)
+        if not r["check_stale_reported"]:
+            note += "  (STALE OUTPUT NOT REPORTED)"
+        print(f"  {n:>5} clusters: render {r['render']:.2f} s, check {r['check']:.2f} s (warm {r['check_warm']:.2f} s, "
+              f"stale output {r['check_stale']:.2f} s), peak {r['peak_mb']} MiB{note}", flush=True)
     print()
     print(table(rows))
     for a, b in zip(rows, rows[1:]):
         cost = (b["render"] + b["check"]) / max(a["render"] + a["check"], 1e-9)
         print(f"{a['clusters']:,} -> {b['clusters']:,} clusters ({b['clusters'] / a['clusters']:.0f}x): render+check costs {cost:.1f}x")
+    print()
+    s = startup()
+    print(startup_table(s))
     print()
     v = validate_alternative(100)
     print(f"manifest validation, {v['documents']} core objects (100 clusters): kubernetes-validate CLI {v['cli_s']} s, "
@@ -204,7 +259,7 @@ def main() -> int:
     print(f"CIDR overlap, {o['ranges']} ranges (1,000 clusters): all pairs {o['all_pairs_s']} s, "
           f"sweep {o['sweep_s']} s -> {o['ratio']}x faster")
     if args.json:
-        args.json.write_text(json.dumps({"sizes": rows, "validate": v, "overlap": o}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"sizes": rows, "startup": s, "validate": v, "overlap": o}, indent=2) + "\n")
     return 0
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Sequence
 
-from generator import __version__, commands
+from generator import __version__
 from generator.errors import FleetError, LoadError, RenderError, UsageError
-from generator.report import FORMATTERS
+
+# Everything else is imported where it is used: `fleetgen --version` and `--help`
+# must not pay for jsonschema, regopy and the Jsonnet engine (start-up budget:
+# under 3x `python -c pass`; pre-commit runs fleetgen on every commit).
 
 
 def _parser() -> argparse.ArgumentParser:
+    from generator.report import FORMATTERS
+
     parser = argparse.ArgumentParser(
         prog="fleetgen",
         description="Render and check cross-cluster manifests for a multi-cluster stateful fleet.",
@@ -41,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
     c.add_argument("--policy", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of Rego policies (conftest layout), besides the shipped ones")
+    c.add_argument("--skip-combined-policies", action="store_true",
+                   help="above the combined-mode limit (docs/policies.md), warn instead of failing and skip them")
 
     a = sub.add_parser("allocate", help="fill missing ranges from spec.ipam.pools and write the fleet file back")
     a.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
@@ -86,6 +91,7 @@ def _directories(args: argparse.Namespace) -> None:
 def run(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     _directories(args)
+    from generator import commands
     if args.command == "render":
         return commands.render(
             args.fleet, args.output, check_only=args.check, blueprints=args.blueprints,
@@ -95,6 +101,7 @@ def run(argv: Sequence[str]) -> int:
         return commands.check(
             args.fleet, fmt=args.format, out_dir=args.output, blueprints=args.blueprints,
             crd_schemas=tuple(args.crd_schemas), policy_dirs=tuple(args.policy),
+            skip_combined=args.skip_combined_policies,
         )
     if args.command == "allocate":
         return commands.allocate(args.fleet, dry_run=args.dry_run)
@@ -143,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "(the next render finishes or repairs the output)\n")
         return 2
     except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message
+        import tempfile
+        import traceback
+
         fd, log = tempfile.mkstemp(prefix="fleetgen-crash-", suffix=".log")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from generator import allocate as planner
 from generator import dnsproof, freshness, orphans, outdir, pipeline, verify, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
@@ -141,6 +138,7 @@ def check(
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
     policy_dirs: tuple[Path, ...] = (),
+    skip_combined: bool = False,
     stdout: TextIO | None = None,
 ) -> int:
     """Every finding about the fleet; exit 1 on errors.
@@ -158,7 +156,7 @@ def check(
     if fmt not in FORMATTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATTERS)}")
     findings = check_findings(fleet_path, out_dir=out_dir, blueprints=blueprints, crd_schemas=crd_schemas,
-                              policy_dirs=policy_dirs)
+                              policy_dirs=policy_dirs, skip_combined=skip_combined)
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
 
@@ -170,6 +168,7 @@ def check_findings(
     blueprints: Path | None = None,
     crd_schemas: tuple[Path, ...] = (),
     policy_dirs: tuple[Path, ...] = (),
+    skip_combined: bool = False,
 ) -> list[Finding]:
     """What ``check`` reports, unsorted (``check`` and the Argo CD plugin's ``generate`` share it)."""
     out_dir = out_dir or default_output(fleet_path)
@@ -202,7 +201,7 @@ def check_findings(
             files = output.files
             findings.extend(output.findings)
         findings.extend(pipeline.check_output(fleet, files, out))
-        findings.extend(policy_findings(files, out, policy_dirs))
+        findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined))
         findings.extend(orphans.check(fleet, files, out_dir))
     return findings
 
@@ -266,6 +265,11 @@ def allocate(
     With ``dry_run``, print the unified diff and write nothing. Exit 1 (nothing written)
     on schema errors or a pool that is too small.
     """
+    import difflib
+    import tempfile
+
+    from generator import allocate as planner  # ruamel.yaml: only allocate needs it
+
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     document = load_file(fleet_path, str(fleet_path))

@@ -38,7 +38,7 @@ def _cluster(fleet: Fleet, c: Cluster) -> dict[str, Any]:
         "dnsServer": c.dns_server,
         "dnsEndpoint": c.dns_endpoint,
         "peers": list(fleet.peers.get(c.name, ())),
-        "groups": [g.name for g in fleet.groups if c.name in g.clusters],
+        "groups": list(fleet.groups_of.get(c.name, ())),
         "ranges": [_range(r) for r in c.ranges],
         "mesh": {"id": c.mesh_id, "network": c.mesh_network},
     }

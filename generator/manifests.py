@@ -11,6 +11,8 @@ in a user-supplied folder; otherwise they are counted as not validated.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ import referencing
 import referencing.jsonschema
 
 from generator.diagnostics import Finding, Location, error
+from generator.errors import FleetError
 
 DEFINITIONS_URI = "/api/_definitions.json"
 # Objects that are not Kubernetes API objects at all.
@@ -31,7 +34,11 @@ NOT_API_OBJECTS = {("kustomize.config.k8s.io/v1beta1", "Kustomization")}
 
 
 def _schema_dir(version: str) -> Path:
-    base = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    # the package's folder without importing it (its import pulls in email parsing, ~20 ms)
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise FleetError("kubernetes-validate is not installed; it ships the Kubernetes schemas")
+    base = Path(list(spec.submodule_search_locations)[0]) / "kubernetes-json-schema"
     available = sorted(
         (p.name for p in base.iterdir() if p.name.endswith("-local-strict")),
         key=lambda n: tuple(int(x) for x in re.findall(r"\d+", n)[:2]),
@@ -107,26 +114,41 @@ def _where(err: jsonschema.ValidationError) -> str:
 def validate(
     documents: Iterable[tuple[str, Any]], version: str, crd_dirs: tuple[Path, ...] = (), out_dir: str = "output"
 ) -> Report:
-    """Validate (path, object) pairs; a finding per schema error, rule ``manifest-schema``."""
+    """Validate (path, object) pairs; a finding per schema error, rule ``manifest-schema``.
+
+    Each distinct object (by content digest) is validated once: a workload's headless
+    Service is the same in every cluster of its group, and the messages name only the
+    object's own content, so the verdict is copied to every path that holds it.
+    """
     schemas = schema_set(version, crd_dirs)
     findings: list[Finding] = []
     skipped: set[tuple[str, str]] = set()
     validated = 0
+    verdicts: dict[bytes, tuple[bool, list[str]]] = {}  # content digest -> (validated, messages)
     for path, obj in documents:
         loc = Location(f"{out_dir}/{path}", 1, 1)
-        if not isinstance(obj, dict) or not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
-            findings.append(error("manifest-schema", "not a Kubernetes object (apiVersion and kind are required)", loc))
-            continue
-        key = (obj["apiVersion"], obj["kind"])
-        if key in NOT_API_OBJECTS:
-            continue
-        validator = schemas.validator(*key)
-        if validator is None:
-            skipped.add(key)
-            continue
-        validated += 1
-        for err in sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
-            findings.append(
-                error("manifest-schema", f"{obj['kind']} {obj.get('metadata', {}).get('name', '?')}: {_where(err)}: {err.message}", loc)
-            )
+        digest = hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str).encode()).digest()
+        if digest not in verdicts:
+            verdicts[digest] = _verdict(obj, schemas, skipped)
+        was_validated, messages = verdicts[digest]
+        validated += was_validated
+        findings.extend(error("manifest-schema", message, loc) for message in messages)
     return Report(tuple(findings), validated, tuple(sorted(skipped)))
+
+
+def _verdict(obj: Any, schemas: SchemaSet, skipped: set[tuple[str, str]]) -> tuple[bool, list[str]]:
+    """(whether a schema checked it, its schema errors) for one object."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
+        return False, ["not a Kubernetes object (apiVersion and kind are required)"]
+    key = (obj["apiVersion"], obj["kind"])
+    if key in NOT_API_OBJECTS:
+        return False, []
+    validator = schemas.validator(*key)
+    if validator is None:
+        skipped.add(key)
+        return False, []
+    name = obj.get("metadata", {}).get("name", "?")
+    return True, [
+        f"{obj['kind']} {name}: {_where(err)}: {err.message}"
+        for err in sorted(validator.iter_errors(obj), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    ]

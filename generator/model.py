@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Union
 
 from generator.loader import SourceMap, escape
@@ -110,7 +111,12 @@ class Workload:
     verify_tcp: bool = False  # workloads[].verify.tcp: the post-sync Job connects to a peer pod's ports
 
     def replicas_in(self, cluster: str) -> int:
-        return dict(self.placement).get(cluster, 0)
+        return self.replicas.get(cluster, 0)
+
+    @cached_property
+    def replicas(self) -> dict[str, int]:
+        """cluster -> replicas (the last entry wins, as in ``dict(placement)``), built once."""
+        return dict(self.placement)
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,26 @@ class Fleet:
         return self.by_name.get(name)
 
     def workloads_in(self, cluster: str) -> tuple[Workload, ...]:
-        return tuple(w for w in self.workloads if w.replicas_in(cluster) > 0)
+        return self._workloads_by_cluster.get(cluster, ())
+
+    @cached_property
+    def _workloads_by_cluster(self) -> dict[str, tuple[Workload, ...]]:
+        """cluster -> the workloads with replicas there, in file order: one pass, not one per cluster."""
+        found: dict[str, list[Workload]] = {}
+        for w in self.workloads:
+            for cluster, replicas in w.replicas.items():
+                if replicas > 0:
+                    found.setdefault(cluster, []).append(w)
+        return {cluster: tuple(ws) for cluster, ws in found.items()}
+
+    @cached_property
+    def groups_of(self) -> dict[str, tuple[str, ...]]:
+        """cluster -> names of the groups that list it, in file order."""
+        found: dict[str, list[str]] = {}
+        for g in self.groups:
+            for name in dict.fromkeys(g.clusters):
+                found.setdefault(name, []).append(g.name)
+        return {name: tuple(gs) for name, gs in found.items()}
 
 
 def parse_network(text: str) -> IPNetwork | None:

@@ -7,7 +7,7 @@ chunks run in this process.
 
 from __future__ import annotations
 
-import multiprocessing
+import heapq
 import os
 import signal
 from typing import Callable, Sequence, TypeVar
@@ -54,6 +54,8 @@ def workers(requested: int | None = None) -> int:
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
     """``[fn(x) for x in items]``, in up to ``processes`` forked workers, results in order."""
     global _task
+    import multiprocessing  # only when work is split: a small fleet never pays for it
+
     if processes <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(x) for x in items]
     _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
@@ -81,3 +83,27 @@ def chunks(items: Sequence[T], count: int) -> list[list[T]]:
         out.append(list(items[start:end]))
         start = end
     return out
+
+
+def balanced_chunks(items: Sequence[T], cost: Callable[[T], int], count: int) -> list[list[T]]:
+    """Split into up to ``count`` chunks of near-equal total ``cost`` (none empty).
+
+    Longest item first, each to the chunk with the least cost so far (LPT: within
+    4/3 of the best split); items keep their input order inside a chunk. One
+    expensive item (the facts document) gets a chunk of its own instead of
+    doubling the chunk it falls into.
+    """
+    count = max(1, min(count, len(items)))
+    if count == 1:
+        return [list(items)]
+    order = sorted(range(len(items)), key=lambda i: -cost(items[i]))
+    heap = [(0, chunk) for chunk in range(count)]
+    owner = [0] * len(items)
+    for i in order:
+        load, chunk = heapq.heappop(heap)
+        owner[i] = chunk
+        heapq.heappush(heap, (load + cost(items[i]), chunk))
+    out: list[list[T]] = [[] for _ in range(count)]
+    for i, item in enumerate(items):
+        out[owner[i]].append(item)
+    return [c for c in out if c]

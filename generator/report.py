@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from typing import Callable, Sequence
-from urllib.parse import quote
 
 from generator import __version__
 from generator.diagnostics import Finding
@@ -61,6 +59,8 @@ def _uri(file: str) -> tuple[str, bool]:
 
 
 def _percent(segment: str) -> str:
+    from urllib.parse import quote  # here, not at the top: `fleetgen --help` lists the formats
+
     return quote(segment, safe="-._~@+=,;!$&'()*")
 
 
@@ -121,6 +121,8 @@ def sarif(findings: Sequence[Finding], colour: bool = False) -> str:
 
 def junit(findings: Sequence[Finding], colour: bool = False) -> str:
     """One ``testsuite``; a ``testcase`` per rule with findings, a ``failure`` per error (warnings in system-out)."""
+    import xml.etree.ElementTree as ET  # here, not at the top: `fleetgen --help` lists the formats
+
     rules = sorted({f.rule for f in findings})
     errors = [f for f in findings if f.is_error]
     suites = ET.Element("testsuites", name="fleetgen")

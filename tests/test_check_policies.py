@@ -66,19 +66,35 @@ def test_missing_policy_dir_is_a_usage_error(example: Path, tmp_path: Path, flee
     assert run.err == f"fleetgen: policy directory {tmp_path / 'nope'} does not exist\n"
 
 
-def test_combined_policies_above_the_engine_limit_are_skipped_with_a_warning(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from generator import pipeline
+def test_combined_policies_above_the_engine_limit_are_an_error(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from generator.policy import output as policy_output
 
-    loaded = pipeline.load(ROOT / "fleet.yaml", "fleet.yaml")
-    assert loaded.fleet is not None
-    files = pipeline.render_output(loaded.fleet).files
     monkeypatch.setattr(policy_output, "COMBINED_MAX_DOCUMENTS", 5)
-    found = [f.parsable() for f in policy_output.policy_findings(files, "output")]
-    assert found == [
-        "output/fleet.facts.json:1:1: [warning] policy-combined-skipped combined-mode policies were not evaluated: "
-        "22 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran. "
-        "Run them with conftest: `conftest test --combine --all-namespaces --policy policies output`"
+    out = tmp_path / "output"
+    run = fleetgen("check", str(example), "-o", str(out), "--format", "text")
+    assert run.code == 1
+    assert run.out.splitlines() == [
+        f"{out}/fleet.facts.json:1:1: [error] policy-combined-skipped combined-mode policies were not evaluated: "
+        "22 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
+        "pass --skip-combined-policies to skip them on purpose. "
+        f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies {out}`",
+        "1 error(s), 0 warning(s)",
+    ]
+
+
+def test_combined_policies_above_the_limit_are_skipped_with_a_warning_when_asked(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from generator.policy import output as policy_output
+
+    monkeypatch.setattr(policy_output, "COMBINED_MAX_DOCUMENTS", 5)
+    out = tmp_path / "output"
+    run = fleetgen("check", str(example), "-o", str(out), "--format", "text", "--skip-combined-policies")
+    assert run.code == 0
+    assert run.out.splitlines() == [
+        f"{out}/fleet.facts.json:1:1: [warning] policy-combined-skipped combined-mode policies were not evaluated: "
+        "22 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
+        "skipped as asked (--skip-combined-policies). "
+        f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies {out}`",
+        "0 error(s), 1 warning(s)",
     ]
 
 

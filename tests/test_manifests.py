@@ -72,3 +72,27 @@ def test_typos_in_discovery_resources_are_found() -> None:
         "output/dialer.yaml:1:1: [error] manifest-schema PeeringDialer b: spec.peer.secret.backend: 'vault' is not one of ['kubernetes']",
         "output/export.yaml:1:1: [error] manifest-schema ServiceExport db: spec: Additional properties are not allowed ('ports' was unexpected)",
     ]
+
+
+def test_each_distinct_object_is_validated_once_and_reported_at_every_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    svc = copy.deepcopy(example_files()["clusters/aws-euwest1/dns/service-dns-endpoint.yaml"])
+    svc["spec"]["ports"][0]["port"] = "53"
+    same = copy.deepcopy(svc)  # equal content, another object: a headless Service in every cluster of a group
+    schemas = manifests.schema_set("1.33", ())  # the key validate() looks up
+    validator = schemas.validator("v1", "Service")
+    assert validator is not None
+    calls: list[object] = []
+
+    class Counting:
+        def iter_errors(self, obj):  # type: ignore[no-untyped-def]
+            calls.append(obj)
+            return validator.iter_errors(obj)
+
+    monkeypatch.setitem(schemas._validators, ("v1", "Service"), Counting())
+    report = manifests.validate([("a/svc.yaml", svc), ("b/svc.yaml", same), ("c/svc.yaml", svc)], "1.33")
+    assert len(calls) == 1
+    assert report.validated == 3
+    assert [f.parsable() for f in report.findings] == [
+        f"output/{c}/svc.yaml:1:1: [error] manifest-schema Service fleet-dns: spec.ports[0].port: '53' is not of type 'integer'"
+        for c in "abc"
+    ]

@@ -26,12 +26,17 @@ Stored = list[list[Any]]
 
 def policy_digest(policies: PolicySet) -> str:
     h = hashlib.sha256(f"fleetgen {__version__}\0".encode())
-    try:
-        from importlib.metadata import version
+    import regopy  # loaded already by the engine; importlib.metadata would cost ~40 ms of start-up
 
-        h.update(version("regopy").encode())
-    except Exception:  # noqa: BLE001 - no version, no reuse across engines: still correct
-        h.update(b"regopy?")
+    engine_version = getattr(regopy, "__version__", None)
+    if not isinstance(engine_version, str):
+        try:
+            from importlib.metadata import version
+
+            engine_version = version("regopy")
+        except Exception:  # noqa: BLE001 - no version, no reuse across engines: still correct
+            engine_version = "?"
+    h.update(f"regopy {engine_version}".encode())
     for module in sorted(policies.modules, key=lambda m: m.path):
         h.update(f"\0{module.path}\0".encode())
         h.update(module.source.encode())

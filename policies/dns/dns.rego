@@ -34,19 +34,22 @@ clusters_by_name := {c.name: c | some c in lib.facts.clusters}
 
 missing_forwards := [{"cluster": cluster.name, "peer": peer.name, "zone": peer.zone, "endpoint": peer.dnsEndpoint} |
 	some cluster in lib.facts.clusters
-	have := {key(entry.zone, trim_suffix(entry.endpoint, ":53")) | some entry in forwards_of(cluster.name)}
+	have := {key(entry.zone, trim_suffix(entry.endpoint, ":53")) |
+		some config in dns_config_clusters
+		config.cluster == cluster.name
+		some entry in doc_forwards(config.doc)
+	}
 	some peer_name in cluster.peers
 	peer := clusters_by_name[peer_name]
 	not have[key(peer.zone, peer.dnsEndpoint)]
 ]
 
-key(zone, endpoint) := concat("|", [zone, endpoint])
+# Each DNS config with its cluster, computed once. A rule, not a function reading
+# `dns_configs`: regopy re-evaluates the rules a function reads on every call, so
+# `forwards_of(cluster)` rescanned every manifest once per cluster.
+dns_config_clusters := [{"cluster": lib.path_cluster(doc.path), "doc": doc} | some doc in dns_configs]
 
-forwards_of(cluster) := [entry |
-	some doc in dns_configs
-	lib.path_cluster(doc.path) == cluster
-	some entry in doc_forwards(doc)
-]
+key(zone, endpoint) := concat("|", [zone, endpoint])
 
 config_path(cluster) := min(paths) if {
 	paths := {doc.path | some doc in dns_configs; lib.path_cluster(doc.path) == cluster}

@@ -60,3 +60,8 @@ test_wrong_peer_endpoint_is_denied if {
 		"clusters": ["azure-c", "aws-a"],
 	}} with data.fleetgen.lib.documents as docs
 }
+
+test_each_dns_config_is_assigned_its_cluster_once if {
+	# the rule every cluster's comparison reads (computed once), not a per-cluster rescan
+	dns.dns_config_clusters == [{"cluster": "aws-a", "doc": coredns}, {"cluster": "gcp-b", "doc": kube_dns}] with data.fleetgen.lib.documents as [facts, coredns, kube_dns]
+}

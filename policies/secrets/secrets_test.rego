@@ -33,3 +33,21 @@ test_private_key_text_is_denied if {
 		with input.metadata as {"name": "tls", "namespace": "db"}
 		with input.data as {"items": ["-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----"]}
 }
+
+test_facts_document_is_not_walked if {
+	# the facts document names no object, so no credential finding can name it: never walked
+	not secrets.string_leaves with input.fleet as "token-fleet"
+		with input.clusters as [{"name": "a", "region": "password-region"}]
+}
+
+test_credential_word_in_manifest_is_walked if {
+	secrets.string_leaves == [[["kind"], "ConfigMap"], [["metadata", "name"], "x"], [["data", "note"], "see the private-key rotation runbook"]] with input.kind as "ConfigMap"
+		with input.metadata as {"name": "x"}
+		with input.data as {"note": "see the private-key rotation runbook"}
+}
+
+test_manifest_without_credential_words_is_not_walked if {
+	not secrets.string_leaves with input.kind as "ConfigMap"
+		with input.metadata as {"name": "x", "annotations": {"service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses": "10.0.0.1"}}
+		with input.data as {"Corefile": ".:53 {\\n forward . 10.0.0.2\\n}"}
+}
