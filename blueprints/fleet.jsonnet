@@ -21,8 +21,12 @@ local kustomization(resources) = {
   resources: resources,
 };
 
-local withKustomization(files) =
-  files + { 'kustomization.yaml': kustomization(std.objectFields(files)) };
+// extra: kustomize resources fleetgen does not render (the team's own 'local' directory).
+local withKustomization(files, extra=[]) =
+  files + { 'kustomization.yaml': kustomization(std.objectFields(files) + extra) };
+
+// A team's own kustomize root inside the cluster directory; fleetgen never renders into it.
+local teamDir(c) = if std.objectHas(c, 'localManifests') && c.localManifests then ['local'] else [];
 
 local prefixed(prefix, files) = { [prefix + name]: files[name] for name in std.objectFields(files) };
 
@@ -33,7 +37,7 @@ local clusterRoot(fleet, cluster) =
   local files = clusterFiles(fleet, cluster);
   local checks = if fleet.verify == null then {} else prefixed('verify/', withKustomization(verify.files(fleet, cluster)));
   local nested = if checks != {} && fleet.gitops.engine == 'argocd' then ['verify'] else [];
-  files + checks + { 'kustomization.yaml': kustomization(std.objectFields(files) + nested) };
+  files + checks + { 'kustomization.yaml': kustomization(std.objectFields(files) + teamDir(cluster) + nested) };
 
 local hubFiles(fleet, hub) =
   local files = (if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub))

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """Command line: parse arguments, dispatch to ``generator.commands``, map errors to exit codes."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from generator import __version__
+from generator import __version__, completion
 from generator.errors import FleetError, LoadError, RenderError, UsageError
 
 # Everything else is imported where it is used: `fleetgen --version` and `--help`
@@ -54,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("explain", help="show how something in the rendered output works, step by step")
     esub = e.add_subparsers(dest="topic", required=True, metavar="TOPIC")
     ed = esub.add_parser("dns", help="the hops a DNS name takes from a cluster (exit 0 resolves, 1 not, 2 unknown cluster)")
-    ed.add_argument("cluster", help="the asking cluster")
+    ed.add_argument("cluster", help="the asking cluster").completer = completion.clusters  # type: ignore[attr-defined]
     ed.add_argument("name", help="the DNS name, e.g. cassandra-0.cassandra.db.svc.<zone>")
     ed.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     ed.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
@@ -68,6 +69,32 @@ def _parser() -> argparse.ArgumentParser:
     ev = esub.add_parser("verify", help="what the post-sync verification Job of a cluster checks (spec.verify)")
     ev.add_argument("cluster", help="the cluster whose Job to explain")
     ev.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+
+    d = sub.add_parser("diff", help="what a fleet change does to the network, against a git revision")
+    d.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    d.add_argument("--base", metavar="REF",
+                   help="git revision to compare with (default: merge base with the default branch, "
+                        "or HEAD when the working tree has changes)")
+    d.add_argument("--format", default="text", choices=("text", "json", "markdown", "github"),
+                   help="report format (default: text)")
+    d.add_argument("--fail-on", choices=("warning", "error"), help="exit 1 on risky changes of this severity or worse")
+    d.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
+
+    g = sub.add_parser("graph", help="the fleet's topology as a picture (Mermaid, dot, SVG)")
+    g.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+    g.add_argument("--format", default="mermaid", choices=("mermaid", "dot", "svg"),
+                   help="mermaid (default), dot, or svg (needs Graphviz's `dot`)")
+
+    i = sub.add_parser("init", help="start a fleet: commented fleet.yaml, schema, pre-commit and CI files; render")
+    i.add_argument("directory", nargs="?", default=".", type=Path, help="target directory (default: .)")
+    i.add_argument("--provider", default="aws,gcp", metavar="LIST",
+                   help="one cluster per provider, comma-separated: aws,gcp,azure,generic (default: aws,gcp)")
+    i.add_argument("--engine", default="argocd", choices=("argocd", "flux"), help="GitOps engine (default: argocd)")
+
+    sub.add_parser("schema", help="print the fleet JSON Schema (for editors: save it beside fleet.yaml)")
+
+    sc = sub.add_parser("completion", help="print the shell completion script (bash, zsh, fish)")
+    sc.add_argument("shell", choices=completion.SHELLS, help="e.g. `source <(fleetgen completion bash)`")
 
     h = sub.add_parser("hook", help="run a check for every fleet that a list of changed files belongs to (pre-commit)")
     h.add_argument("action", choices=("check", "render-check"), help="fleetgen check, or fleetgen render --check")
@@ -89,7 +116,12 @@ def _directories(args: argparse.Namespace) -> None:
 
 
 def run(argv: Sequence[str]) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions: answer and exit
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+    args = parser.parse_args(argv)
     _directories(args)
     from generator import commands
     if args.command == "render":
@@ -113,6 +145,26 @@ def run(argv: Sequence[str]) -> int:
         from generator import argocd_cmp
 
         return argocd_cmp.generate(Path.cwd(), os.environ, sys.stdout, sys.stderr)
+    if args.command == "diff":
+        from generator import diffcmd
+
+        return diffcmd.diff(args.fleet, base=args.base, fmt=args.format, fail_on=args.fail_on,
+                            blueprints=args.blueprints)
+    if args.command == "graph":
+        from generator import diffcmd
+
+        return diffcmd.graph_cmd(args.fleet, fmt=args.format)
+    if args.command == "init":
+        from generator import initcmd
+
+        return initcmd.init(args.directory, providers=args.provider, engine=args.engine)
+    if args.command == "schema":
+        from generator import initcmd
+
+        return initcmd.schema()
+    if args.command == "completion":
+        sys.stdout.write(completion.script(args.shell))
+        return 0
     if args.command == "hook":
         return commands.hook(args.action, tuple(args.files))
     raise AssertionError(args.command)  # pragma: no cover - argparse enforces the choices

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from generator import dnsproof, freshness, orphans, outdir, pipeline, verify, write
+from generator import dnsproof, freshness, orphans, outdir, pipeline, teamdir, verify, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -195,6 +195,7 @@ def check_findings(
                         findings.extend(stale)
                         if not stale and not output.findings and cur.state is not None:
                             freshness.remember(out_dir, inputs, cur.state.raw)
+                    findings.extend(teamdir.findings(fleet, root, cur, files, crd_schemas))
                 findings.extend(_gitops_path(fleet, out_dir))
         if files is None:  # no output directory yet: check the render in memory
             output = pipeline.render_output(fleet, blueprints, out, crd_schemas)

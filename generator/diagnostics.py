@@ -3,7 +3,30 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
+
+# C0 and C1 controls, DEL, and the Unicode line/paragraph separators: anything a
+# terminal or a line-oriented parser would take as a line break or an escape sequence.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: control characters written as escapes (``\\n``, ``\\x1b``, ``\\u2028``).
+
+    Values from a fleet file or a rendered manifest end up in messages; escaping them
+    keeps one finding per line in every format and lets no value send terminal escapes.
+    """
+    return _CONTROL.sub(_escape_control, text)
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class Severity(str, enum.Enum):
@@ -24,8 +47,8 @@ class Location:
 
     def __str__(self) -> str:
         if self.line:
-            return f"{self.file}:{self.line}:{self.column or 1}"
-        return self.file
+            return f"{printable(self.file)}:{self.line}:{self.column or 1}"
+        return printable(self.file)
 
 
 @dataclass(frozen=True)
@@ -48,7 +71,7 @@ class Finding:
 
     def parsable(self) -> str:
         """``file:line:col: [severity] rule message`` (yamllint's parsable format)."""
-        return f"{self.location}: [{self.severity}] {self.rule} {self.message}"
+        return f"{self.location}: [{self.severity}] {printable(self.rule)} {printable(self.message)}"
 
     def to_json(self) -> dict[str, object]:
         return {

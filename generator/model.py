@@ -7,7 +7,9 @@ the rest with locations. It assumes the document passed schema validation.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
@@ -22,6 +24,19 @@ DEFAULT_DNS_SERVER = {"aws": "coredns", "gcp": "kube-dns", "azure": "aks-coredns
 DEFAULT_COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.2"
 DEFAULT_KUBERNETES_VERSION = "1.33"
 
+# The whole grammar of an address or network a fleet may hold: hex digits, '.' and ':',
+# an optional prefix length. No zone id ('%eth0', which Python's ipaddress accepts with
+# any characters after it), no whitespace: these values are written into Corefiles.
+_ADDRESS = re.compile(r"[0-9A-Fa-f.:]+")
+_NETWORK = re.compile(r"[0-9A-Fa-f.:]+(/[0-9]{1,3})?")
+
+
+def ip_address(text: str) -> IPAddress:
+    """``ipaddress.ip_address`` without IPv6 zone ids or anything outside the address grammar (ValueError)."""
+    if not isinstance(text, str) or not _ADDRESS.fullmatch(text):
+        raise ValueError(f"{text!r} is not an IPv4 or IPv6 address")
+    return ipaddress.ip_address(text)
+
 
 @dataclass(frozen=True)
 class Range:
@@ -32,6 +47,15 @@ class Range:
     text: str
     network: IPNetwork | None
     pointer: str
+
+
+@dataclass(frozen=True)
+class ExtraZone:
+    """A zone the cluster DNS forwards to servers outside the fleet (spec.dns.extraZones / dns.extraZones)."""
+
+    zone: str  # lower case, no trailing dot
+    forward: tuple[str, ...]  # upstream IP addresses, as written
+    pointer: str  # the declaring entry
 
 
 @dataclass(frozen=True)
@@ -54,6 +78,8 @@ class Cluster:
     pointer: str
     mesh_endpoint: str | None = None
     discovery_ip: str | None = None  # dns.discoveryIP: ClusterIP of the discovery DNS server (non-forward discovery)
+    extra_zones: tuple[ExtraZone, ...] = ()  # fleet-wide entries, then the cluster's own (which replace by zone)
+    local_manifests: bool = False  # the team's own kustomize root in clusters/<name>/local/ (generator/teamdir.py)
 
     def cidrs(self, field_name: str) -> tuple[Range, ...]:
         return tuple(r for r in self.ranges if r.field == field_name)
@@ -64,7 +90,7 @@ class Cluster:
     @property
     def endpoint_address(self) -> IPAddress | None:
         try:
-            return ipaddress.ip_address(self.dns_endpoint) if self.dns_endpoint else None
+            return ip_address(self.dns_endpoint) if self.dns_endpoint else None
         except ValueError:
             return None
 
@@ -83,6 +109,7 @@ class Link:
     clusters: tuple[str, ...]
     via: str
     pointer: str
+    role: str = "primary"  # primary | backup: a backup link may route what a primary link routes
 
 
 @dataclass(frozen=True)
@@ -203,6 +230,11 @@ class Fleet:
     def cluster(self, name: str) -> Cluster | None:
         return self.by_name.get(name)
 
+    def did_you_mean(self, name: str) -> str:
+        """`` (did you mean 'x'?)`` for the closest declared cluster name, or ``''`` when none is close."""
+        close = difflib.get_close_matches(name, list(self.by_name), n=1, cutoff=0.6)
+        return f" (did you mean '{close[0]}'?)" if close else ""
+
     def workloads_in(self, cluster: str) -> tuple[Workload, ...]:
         return self._workloads_by_cluster.get(cluster, ())
 
@@ -227,6 +259,8 @@ class Fleet:
 
 
 def parse_network(text: str) -> IPNetwork | None:
+    if not isinstance(text, str) or not _NETWORK.fullmatch(text):
+        return None
     try:
         return ipaddress.ip_network(text, strict=True)
     except (ValueError, TypeError):
@@ -266,6 +300,7 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
             clusters=tuple(link["clusters"]),
             via=link["via"],
             pointer=f"/spec/connectivity/links/{i}",
+            role=link.get("role", "primary"),
         )
         for i, link in enumerate(conn_raw.get("links", []))
     )
@@ -282,7 +317,8 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
         Pool(p["for"], p["cidr"], parse_network(p["cidr"]), p["prefixLength"], f"/spec/ipam/pools/{i}")
         for i, p in enumerate(spec.get("ipam", {}).get("pools", []))
     )
-    clusters = tuple(_cluster(raw, i, dns.zone_pattern) for i, raw in enumerate(spec["clusters"]))
+    fleet_extra = _extra_zones(dns_raw.get("extraZones", []), "/spec/dns/extraZones")
+    clusters = tuple(_cluster(raw, i, dns.zone_pattern, fleet_extra) for i, raw in enumerate(spec["clusters"]))
     names = [c.name for c in clusters]
     if "groups" in spec:
         groups = tuple(
@@ -325,7 +361,18 @@ def _verify(raw: dict[str, Any]) -> Verify:
     )
 
 
-def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
+def _extra_zones(raw: list[dict[str, Any]], pointer: str) -> tuple[ExtraZone, ...]:
+    return tuple(
+        ExtraZone(str(e["zone"]).strip(".").lower(), tuple(e["forward"]), f"{pointer}/{i}") for i, e in enumerate(raw)
+    )
+
+
+def _merge_extra(fleet_wide: tuple[ExtraZone, ...], own: tuple[ExtraZone, ...]) -> tuple[ExtraZone, ...]:
+    mine = {e.zone for e in own}
+    return tuple(e for e in fleet_wide if e.zone not in mine) + own
+
+
+def _cluster(raw: dict[str, Any], index: int, zone_pattern: str, fleet_extra: tuple[ExtraZone, ...] = ()) -> Cluster:
     name = raw["name"]
     ptr = f"/spec/clusters/{index}"
     network = raw.get("network", {})
@@ -356,6 +403,8 @@ def _cluster(raw: dict[str, Any], index: int, zone_pattern: str) -> Cluster:
         pointer=ptr,
         mesh_endpoint=mesh.get("endpoint"),
         discovery_ip=dns.get("discoveryIP"),
+        extra_zones=_merge_extra(fleet_extra, _extra_zones(dns.get("extraZones", []), f"{ptr}/dns/extraZones")),
+        local_manifests=bool(raw.get("localManifests", False)),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 
 from generator import apivalidation, checks, dnsproof, facts, manifests
 from generator.diagnostics import Finding, sorted_findings
-from generator.loader import load_file
+from generator.loader import Document, load_bytes, load_file
 from generator.model import Cluster, Fleet, build
 from generator.parallel import chunks, fork_map, workers
 from generator.render import render
@@ -44,7 +44,16 @@ def load(path: Path, display: str | None = None) -> Loaded:
 
     Raises LoadError (exit 2) when the file cannot be read or parsed.
     """
-    document = load_file(path, display)
+    return load_document(load_file(path, display))
+
+
+def load_text(raw: bytes, display: str) -> Loaded:
+    """``load`` for a fleet read from elsewhere than a file (e.g. ``git show REV:path``)."""
+    return load_document(load_bytes(raw, display))
+
+
+def load_document(document: Document) -> Loaded:
+    """Schema-validate and model a parsed fleet document, then run the built-in checks."""
     schema_findings = validate_document(document.data, document.source)
     if schema_findings:
         return Loaded(None, tuple(schema_findings))
@@ -82,11 +91,13 @@ def render_output(
     engine: str | None = None,
     processes: int | None = None,
     keep_objects: bool = True,
+    validate: bool = True,
 ) -> Output:
     """Render, validate and serialize every file; clusters are split over the cores.
 
     ``keep_objects=False`` returns only the bytes (``files`` is empty): what a render
     writes, without sending every object back from the workers (memory, pickling).
+    ``validate=False`` skips the manifest schemas (``fleetgen diff`` compares bytes only).
     """
 
     def one(job: tuple[int, list[Cluster]]) -> _Chunk:
@@ -100,7 +111,7 @@ def render_output(
             fleet.kubernetes_version,
             crd_schemas,
             out_dir,
-        )
+        ) if validate else manifests.Report((), 0, ())
         contents = serialize_all(files, Path(fleet.file).name)
         api_findings = apivalidation.validate(fleet, files, out_dir, contents=contents)
         return _Chunk(files if keep_objects else {}, contents, report.findings + tuple(api_findings), report.validated,

@@ -6,7 +6,7 @@ import json
 from typing import Callable, Sequence
 
 from generator import __version__
-from generator.diagnostics import Finding
+from generator.diagnostics import Finding, printable
 
 Formatter = Callable[[Sequence[Finding], bool], str]
 
@@ -32,13 +32,13 @@ def text(findings: Sequence[Finding], colour: bool = False) -> str:
         if len(files) > 1:
             if lines:
                 lines.append("")
-            lines.append(f"== {file} ({len(group)} finding{'s' if len(group) != 1 else ''})")
+            lines.append(f"== {printable(file)} ({len(group)} finding{'s' if len(group) != 1 else ''})")
         for f in group:
             sev = str(f.severity)
             if colour:
                 sev = f"{_COLOURS.get(sev, '')}{sev}{_RESET}"
-            where = f" (clusters: {', '.join(f.clusters)})" if f.clusters else ""
-            lines.append(f"{f.location}: [{sev}] {f.rule} {f.message}{where}")
+            where = f" (clusters: {printable(', '.join(f.clusters))})" if f.clusters else ""
+            lines.append(f"{f.location}: [{sev}] {printable(f.rule)} {printable(f.message)}{where}")
     counts = summary(findings)
     lines.append(f"{counts['errors']} error(s), {counts['warnings']} warning(s)")
     return "\n".join(lines) + "\n"
@@ -86,7 +86,7 @@ def sarif(findings: Sequence[Finding], colour: bool = False) -> str:
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": "error" if f.is_error else "warning",
-            "message": {"text": f.message},
+            "message": {"text": printable(f.message)},
             "locations": [
                 {
                     "physicalLocation": {
@@ -133,10 +133,10 @@ def junit(findings: Sequence[Finding], colour: bool = False) -> str:
     if not rules:
         ET.SubElement(suite, "testcase", classname="fleetgen", name="fleetgen check")
     for rule in rules:
-        case = ET.SubElement(suite, "testcase", classname="fleetgen", name=rule)
+        case = ET.SubElement(suite, "testcase", classname="fleetgen", name=printable(rule))
         for f in findings:
             if f.rule == rule and f.is_error:
-                failure = ET.SubElement(case, "failure", message=f.message, type=rule)
+                failure = ET.SubElement(case, "failure", message=printable(f.message), type=printable(rule))
                 failure.text = f.parsable()
         warnings = [f.parsable() for f in findings if f.rule == rule and not f.is_error]
         if warnings:
@@ -146,7 +146,9 @@ def junit(findings: Sequence[Finding], colour: bool = False) -> str:
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """GitHub's own escapes for CR, LF and '%'; every other control character as printable() writes it."""
+    escaped = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(escaped)
 
 
 def _escape_property(value: str) -> str:

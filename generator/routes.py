@@ -168,6 +168,7 @@ def _entry(lr: LinkRoutes) -> dict[str, Any]:
     return {
         "link": lr.link.name,
         "via": lr.link.via,
+        "role": lr.link.role,
         "peers": list(lr.peers),
         "destinations": [str(n) for n in lr.destinations],
     }

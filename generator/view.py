@@ -113,6 +113,7 @@ def _dns_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
             "clusterDomain": cluster.cluster_domain,
             "endpoint": cluster.dns_endpoint,
             "loadBalancerSubnets": list(cluster.lb_subnets),
+            "extraZones": [{"zone": e.zone, "forward": list(e.forward)} for e in cluster.extra_zones],
         },
         # names only: blueprints see `peers` resolved from the input's directory (fleet.jsonnet)
         "peerNames": list(fleet.peers.get(cluster.name, ())),
@@ -168,6 +169,7 @@ def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
         "provider": cluster.provider,
         "region": cluster.region,
         "apiServer": cluster.api_server,
+        "localManifests": cluster.local_manifests,
     }
     for part in CLUSTER_PARTS:
         entry.update(part(fleet, cluster))

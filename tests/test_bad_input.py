@@ -100,7 +100,7 @@ def test_semantic_error_refuses_render_and_writes_nothing(tmp_path: Path, fleetg
     assert run.code == 1
     assert (
         f"{fleet}:{line}:9: [error] placement workload 'db/cassandra' is placed in unknown cluster "
-        "'gcp-europe-west4-d' (clusters: gcp-europe-west4-d)"
+        "'gcp-europe-west4-d' (did you mean 'gcp-europe-west4-c'?) (clusters: gcp-europe-west4-d)"
     ) in run.err.splitlines()
     assert run.err.rstrip().endswith("render refused: fix the errors above; nothing was written")
     assert not (tmp_path / "output").exists()

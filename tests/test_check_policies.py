@@ -144,3 +144,27 @@ def test_verdicts_are_cached_per_document_and_invalidated_by_a_policy_change(tmp
     (extra / "x.rego").write_text("package team.x\n\nimport rego.v1\n\nwarn_never contains msg if {\n\tfalse\n\tmsg := \"\"\n}\n")
     policy_output.policy_findings(files, "output", (extra,))
     assert sum(evaluated) > 0, "another policy set must not reuse these verdicts"
+
+
+def test_a_policy_reads_no_environment_through_opa_runtime(tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A `--policy` file must not exfiltrate a CI token into the findings through opa.runtime().env."""
+    monkeypatch.setenv("FLEETGEN_TEST_CI_TOKEN", "ghp_leaked_through_rego")
+    policy = tmp_path / "policy"
+    policy.mkdir()
+    (policy / "leak.rego").write_text(
+        "package team.leak\n\nimport rego.v1\n\n"
+        "# METADATA\n# title: leak\n# custom:\n#   id: team-leak\n"
+        'deny_leak contains msg if {\n\tinput.kind == "Namespace"\n'
+        '\tmsg := sprintf("env=%d", [count(opa.runtime().env)])\n}\n'
+        'deny_token contains msg if {\n\tinput.kind == "Namespace"\n'
+        '\tmsg := sprintf("token=%s", [opa.runtime().env.FLEETGEN_TEST_CI_TOKEN])\n}\n'
+    )
+    run = fleetgen("check", str(ROOT / "fleet.yaml"), "--policy", str(policy), "-o", str(tmp_path / "output"))
+    assert run.code == 1
+    leaks = {line.split("team-leak ", 1)[1].split(" (clusters")[0] for line in run.out.splitlines() if "team-leak" in line}
+    assert leaks == {"env=0"}
+    assert "token=" not in run.out
+    assert "ghp_leaked_through_rego" not in run.out + run.err
+    import os
+
+    assert os.environ["FLEETGEN_TEST_CI_TOKEN"] == "ghp_leaked_through_rego"  # restored after the policies ran

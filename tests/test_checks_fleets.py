@@ -46,5 +46,5 @@ def test_every_rule_has_an_invalid_case() -> None:
              for case in INVALID for line in (HERE / "invalid" / case / "expected.txt").read_text().splitlines()}
     assert rules >= {
         "cidr-invalid", "cidr-overlap", "cidr-reserved", "domain-duplicate", "domain-nested", "domain-invalid",
-        "domain-pattern", "dns-endpoint", "link-missing", "mesh-id", "mesh-trust-domain", "reserved-name",
+        "domain-pattern", "dns-endpoint", "link-missing", "mesh-id", "mesh-trust-domain", "reserved-name", "url-credentials",
     }

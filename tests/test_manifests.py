@@ -64,12 +64,12 @@ def test_every_kind_any_example_renders_has_a_schema() -> None:
 def test_typos_in_discovery_resources_are_found() -> None:
     dialer = {
         "apiVersion": "consul.hashicorp.com/v1alpha1", "kind": "PeeringDialer", "metadata": {"name": "b"},
-        "spec": {"peer": {"secret": {"name": "consul-peering-a-b", "key": "data", "backend": "vault"}}},
+        "spec": {"peer": {"secret": {"name": "consul-peering-a-b", "key": "data", "backnd": "kubernetes"}}},
     }
     export = {"apiVersion": "multicluster.x-k8s.io/v1alpha1", "kind": "ServiceExport", "metadata": {"name": "db"}, "spec": {"ports": []}}
     report = manifests.validate([("dialer.yaml", dialer), ("export.yaml", export)], "1.33")
     assert [f.parsable() for f in report.findings] == [
-        "output/dialer.yaml:1:1: [error] manifest-schema PeeringDialer b: spec.peer.secret.backend: 'vault' is not one of ['kubernetes']",
+        "output/dialer.yaml:1:1: [error] manifest-schema PeeringDialer b: spec.peer.secret: Additional properties are not allowed ('backnd' was unexpected)",
         "output/export.yaml:1:1: [error] manifest-schema ServiceExport db: spec: Additional properties are not allowed ('ports' was unexpected)",
     ]
 

@@ -7,11 +7,13 @@ import xml.etree.ElementTree as ET
 from importlib import resources
 
 import jsonschema
+import pytest
 
 from generator.diagnostics import Location, error, sorted_findings, warning
 from generator.report import FORMATTERS
 
 NASTY = "100% broken:\r\nline two, with: colons"
+NASTY_PRINTED = "100% broken:\\r\\nline two, with: colons"
 FINDINGS = sorted_findings([
     error("cidr-overlap", "podCIDRs 10.0.0.0/16 overlaps aws-a's nodeCIDRs", Location("fleet.yaml", 12, 9), ("gcp-b", "aws-a")),
     warning("mesh-id", "cluster 'aws-a' has no mesh id", Location("fleet.yaml", 3, 1)),
@@ -29,7 +31,7 @@ def test_text_groups_by_file_and_keeps_parsable_lines() -> None:
         "fleet.yaml:12:9: [error] cidr-overlap podCIDRs 10.0.0.0/16 overlaps aws-a's nodeCIDRs (clusters: gcp-b, aws-a)\n"
         "\n"
         "== output/clusters/a,b/dns/x:y.yaml (1 finding)\n"
-        f"output/clusters/a,b/dns/x:y.yaml:1:1: [error] dns-unresolvable {NASTY} (clusters: aws-a)\n"
+        f"output/clusters/a,b/dns/x:y.yaml:1:1: [error] dns-unresolvable {NASTY_PRINTED} (clusters: aws-a)\n"
         "3 error(s), 1 warning(s)\n"
     )
 
@@ -60,7 +62,7 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema() -> None:
         ("cidr-overlap", "error", "fleet.yaml", 12, 9),
         ("dns-unresolvable", "error", "output/clusters/a,b/dns/x%3Ay.yaml", 1, 1),
     ]
-    assert run["results"][3]["message"]["text"] == NASTY
+    assert run["results"][3]["message"]["text"] == NASTY_PRINTED
     assert all(r["ruleIndex"] == [x["id"] for x in run["tool"]["driver"]["rules"]].index(r["ruleId"]) for r in run["results"])
 
 
@@ -79,9 +81,8 @@ def test_junit_is_one_suite_with_a_case_per_rule() -> None:
     cases = {c.get("name"): c for c in suite.findall("testcase")}
     assert sorted(cases) == ["cidr-overlap", "dns-unresolvable", "mesh-id", "policy/fleet/zones/deny_nested"]
     failure = cases["dns-unresolvable"].find("failure")
-    assert failure is not None and failure.get("message") == NASTY and failure.get("type") == "dns-unresolvable"
-    # XML parsers normalise CR LF in text to LF (the attribute keeps it, as a character reference).
-    assert failure.text == f"output/clusters/a,b/dns/x:y.yaml:1:1: [error] dns-unresolvable {NASTY}".replace("\r\n", "\n")
+    assert failure is not None and failure.get("message") == NASTY_PRINTED and failure.get("type") == "dns-unresolvable"
+    assert failure.text == f"output/clusters/a,b/dns/x:y.yaml:1:1: [error] dns-unresolvable {NASTY_PRINTED}"
     assert cases["mesh-id"].find("failure") is None
     assert cases["mesh-id"].findtext("system-out") == "fleet.yaml:3:1: [warning] mesh-id cluster 'aws-a' has no mesh id"
 
@@ -112,3 +113,40 @@ def test_json_contract_unchanged() -> None:
         "findings": [{"rule": "policy/fleet/zones/deny_nested", "severity": "error", "message": "zone nested",
                       "clusters": [], "location": {"file": "fleet.yaml", "line": 0, "column": 0}}],
     }
+
+
+# A value from the fleet (a zone, an endpoint) that tries to forge a second finding
+# and to send a terminal escape sequence.
+FORGED = error(
+    "domain-invalid",
+    "zone 'a.local\nfleet.yaml:1:1: [error] fake forged\x1b[2J\tend\u2028x' is bad",
+    Location("fleet\n.yaml", 4, 2),
+    ("a\nb",),
+)
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif", "junit", "github", "json"])
+def test_every_format_keeps_a_value_on_one_line_without_escape_sequences(fmt: str) -> None:
+    out = FORMATTERS[fmt]([FORGED], False)
+    assert "\x1b" not in out and "\u2028" not in out and "\t" not in out
+    if fmt == "json":
+        assert json.loads(out)["findings"][0]["message"] == FORGED.message  # JSON escapes; values stay exact
+        return
+    forged_lines = [line for line in out.splitlines() if "fake forged" in line]
+    assert len(forged_lines) == 1
+    assert not any(line.lstrip().startswith("fleet.yaml:1:1:") for line in out.splitlines())
+
+
+def test_text_prints_control_characters_as_escapes() -> None:
+    assert FORMATTERS["text"]([FORGED], False).splitlines()[0] == (
+        "fleet\\n.yaml:4:2: [error] domain-invalid zone 'a.local\\nfleet.yaml:1:1: [error] fake forged"
+        "\\x1b[2J\\tend\\u2028x' is bad (clusters: a\\nb)"
+    )
+
+
+def test_github_escapes_newlines_its_own_way_and_other_controls_as_text() -> None:
+    line = FORMATTERS["github"]([FORGED], False).splitlines()[0]
+    assert line == (
+        "::error file=fleet%0A.yaml,line=4,col=2,title=domain-invalid::zone 'a.local%0Afleet.yaml:1:1: [error] fake forged"
+        "\\x1b[2J\\tend\\u2028x' is bad"
+    )

@@ -43,12 +43,12 @@ def test_root_route_plan_sends_each_cluster_the_others_ranges_through_the_vpn() 
     files = plan_files(loaded.fleet)
     assert files["routes/aws-euwest1.auto.tfvars.json"] == {
         "fleetgen_routes": [
-            {"link": "link-0", "via": "vpn", "peers": ["gcp-europe-west4-c"], "destinations": ["10.20.0.0/16", "10.200.0.0/16"]}
+            {"link": "link-0", "via": "vpn", "role": "primary", "peers": ["gcp-europe-west4-c"], "destinations": ["10.20.0.0/16", "10.200.0.0/16"]}
         ]
     }
     assert files["routes/gcp-europe-west4-c.auto.tfvars.json"] == {
         "fleetgen_routes": [
-            {"link": "link-0", "via": "vpn", "peers": ["aws-euwest1"], "destinations": ["10.10.0.0/16", "10.100.0.0/16"]}
+            {"link": "link-0", "via": "vpn", "role": "primary", "peers": ["aws-euwest1"], "destinations": ["10.10.0.0/16", "10.100.0.0/16"]}
         ]
     }
     assert files["routes/plan.json"]["clusters"]["aws-euwest1"]["links"][0]["via"] == "vpn"
@@ -129,9 +129,11 @@ def test_route_plan_two_links_for_one_destination_is_ambiguous(tmp_path: Path) -
     path = write(tmp_path, HEAD + links + "  clusters:\n" + cluster("a", 1) + cluster("b", 2))
     assert findings(path, "route-plan") == [
         "fleet.yaml:12:9: [error] route-plan links 'vpn-ab' and 'peer-ab' both route 10.1.0.0/16 for 'b' "
-        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only",
+        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only, "
+        "or declare one of them `role: backup`",
         "fleet.yaml:12:9: [error] route-plan links 'vpn-ab' and 'peer-ab' both route 10.2.0.0/16 for 'a' "
-        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only",
+        "(ambiguous next hop): a route table holds one target per destination; join these clusters by one link only, "
+        "or declare one of them `role: backup`",
     ]
 
 

@@ -1,8 +1,12 @@
 // The cluster DNS extension point, per DNS server kind, plus the DNS gateway
 // where the cluster's own DNS cannot answer the fleet zone (GKE kube-dns).
 local k = import '../lib/k.libsonnet';
+local g = import '../lib/grammar.libsonnet';
 local corefile = import 'corefile.libsonnet';
 local gateway = import 'gateway.libsonnet';
+
+// stubDomains: zone -> [address], both checked (the JSON is read by kube-dns's dnsmasq setup).
+local stubDomain(zone, endpoint) = { [g.name(zone, 'the stub domain')]: [g.address(endpoint, 'the stub domain server of ' + zone)] };
 
 local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
 
@@ -12,7 +16,8 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
     'dns/configmap-coredns.yaml': k.configMap('coredns', 'kube-system', {
       Corefile: corefile.defaultBlock(cluster.dns.clusterDomain)
                 + corefile.ownZoneBlock(cluster.dns.zone)
-                + corefile.peerBlocks(cluster),
+                + corefile.peerBlocks(cluster)
+                + corefile.extraBlocks(cluster),
     }, labels(fleet), k.keepOnPrune),
   },
 
@@ -21,8 +26,11 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
   'kube-dns'(fleet, cluster):: {
     'dns/configmap-kube-dns.yaml': k.configMap('kube-dns', 'kube-system', {
       stubDomains: std.manifestJsonMinified(
-        { [cluster.dns.zone]: [cluster.dns.endpoint] }
-        + { [p.zone]: [p.endpoint] for p in cluster.peers if p.endpoint != null }
+        (if cluster.dns.endpoint != null then stubDomain(cluster.dns.zone, cluster.dns.endpoint)
+         else { [g.name(cluster.dns.zone, 'the stub domain')]: [null] })
+        + { [g.name(p.zone, 'the stub domain')]: [g.address(p.endpoint, 'the stub domain server of ' + p.zone)]
+            for p in cluster.peers if p.endpoint != null }
+        + corefile.extraStubs(cluster)
       ),
     }, labels(fleet), k.keepOnPrune),
   } + gateway.files(fleet, cluster),
@@ -30,9 +38,11 @@ local labels(fleet) = k.labels(fleet, 'cluster-dns', 'dns');
   // AKS: only `coredns-custom` may be changed; each `<name>.server` key is a server block.
   'aks-coredns'(fleet, cluster):: {
     'dns/configmap-coredns-custom.yaml': k.configMap('coredns-custom', 'kube-system',
+      // the block checks each zone (corefile.block), so the key cannot carry anything else
       { ['fleet-' + cluster.dns.zone + '.server']: corefile.ownZoneBlock(cluster.dns.zone) }
       + { ['fleet-' + p.zone + '.server']: corefile.forwardBlock(p.zone, p.endpoint)
-          for p in cluster.peers if p.endpoint != null },
+          for p in cluster.peers if p.endpoint != null }
+      + corefile.extraServerKeys(cluster),
       labels(fleet), k.keepOnPrune),
   },
 

@@ -10,8 +10,8 @@ from typing import Callable, Iterable
 
 from generator import mesh as mesh_kinds
 from generator.checks import (
-    apinames, basics, cidrs, discovery, dnsendpoint, domains, links, mesh, meshendpoint, overlay, reservednames, routes,
-    verifyns,
+    apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, mesh, meshendpoint, overlay,
+    reservednames, routes, urls, verifyns,
 )
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -21,6 +21,7 @@ Check = Callable[[Fleet], Iterable[Finding]]
 CHECKS: tuple[Check, ...] = (
     basics.cluster_duplicate,
     basics.placement,
+    basics.group_member,
     apinames.workload_ports,
     apinames.workload_name,
     apinames.workload_duplicate,
@@ -34,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     domains.domain_duplicate,
     domains.domain_nested,
     domains.domain_pattern,
+    extrazones.dns_extra_zone,
     dnsendpoint.dns_endpoint,
     links.link_missing,
     mesh.mesh_trust_domain,
@@ -47,6 +49,7 @@ CHECKS: tuple[Check, ...] = (
     discovery.coredns_version,
 )
 CHECKS += (mesh_kinds.check,)
+CHECKS += (urls.url_credentials,)
 
 
 def run(fleet: Fleet, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:

@@ -24,6 +24,22 @@ def cluster_duplicate(fleet: Fleet) -> Iterator[Finding]:
             first[c.name] = loc.line
 
 
+def group_member(fleet: Fleet) -> Iterator[Finding]:
+    """A group that names an undeclared cluster: the typo silently leaves the real cluster out of the group."""
+    for group in fleet.groups:
+        if group.implicit:
+            continue
+        for j, name in enumerate(group.clusters):
+            if fleet.cluster(name) is None:
+                yield error(
+                    "group-member",
+                    f"group '{group.name}' names unknown cluster '{name}'{fleet.did_you_mean(name)}; "
+                    "declare it under spec.clusters or fix the name",
+                    fleet.source.locate(f"{group.pointer}/clusters/{j}"),
+                    (name,),
+                )
+
+
 def placement(fleet: Fleet) -> Iterator[Finding]:
     for w in fleet.workloads:
         placed = 0
@@ -32,7 +48,8 @@ def placement(fleet: Fleet) -> Iterator[Finding]:
             if fleet.cluster(cluster) is None:
                 yield error(
                     "placement",
-                    f"workload '{w.namespace}/{w.name}' is placed in unknown cluster '{cluster}'",
+                    f"workload '{w.namespace}/{w.name}' is placed in unknown cluster '{cluster}'"
+                    f"{fleet.did_you_mean(cluster)}",
                     fleet.source.locate(ptr, key=True),
                     (cluster,),
                 )

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from generator.checks.overlap import overlapping_pairs
 from generator.diagnostics import Finding, Location, Severity, error, warning
-from generator.model import Cluster, Fleet, IPNetwork, Range
+from generator.model import Cluster, Fleet, IPNetwork, Range, ip_address
 
 _FAMILY = {4: "IPv4", 6: "IPv6"}
 
@@ -30,7 +30,8 @@ def cidr_invalid(fleet: Fleet) -> Iterator[Finding]:
             if _address(text) is None:
                 yield error(
                     "cidr-invalid",
-                    f"{fld} '{text}' of cluster '{c.name}' is not an IPv4 or IPv6 address (e.g. 10.10.255.10)",
+                    f"{fld} '{text}' of cluster '{c.name}' is not an IPv4 or IPv6 address (e.g. 10.10.255.10)"
+                    + ("; drop the IPv6 zone id ('%')" if "%" in text else ""),
                     fleet.source.locate(ptr),
                     (c.name,),
                 )
@@ -38,6 +39,8 @@ def cidr_invalid(fleet: Fleet) -> Iterator[Finding]:
 
 def _range_problem(r: Range) -> str:
     where = f"{r.field} '{r.text}' of cluster '{r.cluster}'"
+    if "%" in r.text:
+        return f"{where} carries an IPv6 zone id ('%'); a CIDR names a network, never an interface: drop the zone id"
     if "/" not in r.text:
         return f"{where} has no prefix length; write it in CIDR notation, e.g. '{r.text}/16'"
     try:
@@ -72,7 +75,7 @@ def _family_mismatch(fleet: Fleet, c: Cluster) -> Iterator[Finding]:
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(text)
+        return ip_address(text)
     except ValueError:
         return None
 

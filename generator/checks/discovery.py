@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from generator import discovery
 from generator.diagnostics import Finding, error, warning
-from generator.model import Fleet
+from generator.model import Fleet, ip_address
 
 MCS_MIN_COREDNS = (1, 12, 2)
 _DC = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -40,7 +40,7 @@ def discovery_ip(fleet: Fleet) -> Iterator[Finding]:
             )
             continue
         try:
-            address = ipaddress.ip_address(c.discovery_ip)
+            address = ip_address(c.discovery_ip)
         except ValueError:
             yield error("discovery-ip", f"cluster '{c.name}': dns.discoveryIP '{c.discovery_ip}' is not an IP address",
                         fleet.source.locate(ptr), (c.name,))

@@ -19,7 +19,7 @@ def name_problem(name: str) -> str | None:
             return "has an empty label (two dots in a row)"
         if len(label) > 63:
             return f"has a label of {len(label)} characters ('{label[:20]}...'); a label has at most 63"
-        if not _LABEL.match(label):
+        if not _LABEL.fullmatch(label):
             return (
                 f"has an invalid label '{label}': use lower-case letters, digits and '-', "
                 "not starting or ending with '-'"

@@ -24,8 +24,8 @@ def link_missing(fleet: Fleet) -> Iterator[Finding]:
             if name not in fleet.by_name:
                 yield error(
                     "link-missing",
-                    f"link '{link.name}' names unknown cluster '{name}'; declare it under spec.clusters "
-                    "or fix the name",
+                    f"link '{link.name}' names unknown cluster '{name}'{fleet.did_you_mean(name)}; "
+                    "declare it under spec.clusters or fix the name",
                     fleet.source.locate(f"{link.pointer}/clusters/{j}"),
                     (name,),
                 )

@@ -11,11 +11,10 @@ reached through VXLAN tunnels; use None or IPIP).
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Iterator
 
 from generator.diagnostics import Finding, error, warning
-from generator.model import Cluster, Fleet
+from generator.model import Cluster, Fleet, ip_address
 from generator.overlay import as_number
 
 
@@ -87,7 +86,7 @@ def _cluster(fleet: Fleet, cluster: Cluster) -> Iterator[Finding]:
     for j, text in enumerate(cluster.route_reflectors):
         loc = fleet.source.locate(f"{cluster.pointer}/calico/routeReflectors/{j}")
         try:
-            ip = ipaddress.ip_address(text)
+            ip = ip_address(text)
         except ValueError:
             yield error("overlay", f"route reflector '{text}' of '{cluster.name}' is not an IP address", loc, names)
             continue

@@ -34,7 +34,9 @@ __all__ = ["RULE", "Explanation", "Route", "Tracer", "prove", "tracer"]
 def tracer(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> Tracer:
     names = tuple(fleet.by_name)
     api = {c.name: c.api_server for c in fleet.by_name.values()}
-    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir, pods(fleet))
+    external = {c.name: {e.zone: frozenset(e.forward) for e in c.extra_zones} for c in fleet.by_name.values()
+                if c.extra_zones}
+    return Tracer(fleet_dns(names, files), naming(fleet), api, consul_dns(files, api), out_dir, pods(fleet), external)
 
 
 def _lookups(fleet: Fleet, t: Tracer) -> Iterator[tuple[str, str, tuple[str, ...]]]:
@@ -94,7 +96,7 @@ def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
         for asker, failures in results:
             for failure, path in failures:
                 broken.setdefault((asker, failure, path), {}).setdefault((name, owner))
-    findings = []
+    findings = _extra_zones(fleet, t)
     for (asker, failure, path), found in broken.items():
         names = list(found)
         more = f" (and {len(names) - 1} more seed names)" if len(names) > 1 else ""
@@ -119,3 +121,23 @@ def format_explanation(ex: Explanation) -> str:
         lines.append(" note: the name is in no cluster's fleet zone; only fleet zones are proven")
     lines.append(f"resolves: {'yes' if ex.resolved else 'no'}")
     return "\n".join(lines) + "\n"
+
+
+def _extra_zones(fleet: Fleet, t: Tracer) -> list[Finding]:
+    """Every extra zone (dns.extraZones) of a cluster reaches exactly its declared upstreams from that cluster."""
+    findings = []
+    for c in fleet.by_name.values():
+        for e in c.extra_zones:
+            reached, failures = t.reached(c.name, e.zone)
+            for failure, path in dict.fromkeys(failures):
+                where = Location(f"{t.out_dir}/{path}", 1, 1) if path else fleet.source.locate(f"{e.pointer}/zone")
+                findings.append(error(RULE, f"from {c.name}, extra zone {e.zone} {failure}", where, (c.name,)))
+            missing = [ip for ip in e.forward if ip not in reached]
+            if missing and not failures:
+                findings.append(error(
+                    RULE,
+                    f"from {c.name}, extra zone {e.zone} never reaches {', '.join(missing)}, which the fleet file "
+                    "declares as its upstream",
+                    fleet.source.locate(f"{e.pointer}/forward"), (c.name,),
+                ))
+    return findings

@@ -42,7 +42,15 @@ class ConsulAnswer:
     consul: ConsulDns
 
 
-End = Union[Stop, Answer, ConsulAnswer]
+@dataclass(frozen=True, eq=False)
+class ExternalAnswer:
+    """A declared extra zone (dns.extraZones) reaches one of its declared upstreams, outside the fleet."""
+
+    zone: str
+    ip: str
+
+
+End = Union[Stop, Answer, ConsulAnswer, ExternalAnswer]
 
 
 # Hops as a rope: hop texts and nested ropes, flattened only when shown (``flat``). A leg is

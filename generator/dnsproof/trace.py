@@ -27,7 +27,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone
-from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, Leg, Route, Stop, flat
+from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, ExternalAnswer, Leg, Route, Stop, flat
 from generator.dnsproof.names import Naming
 from generator.dnsproof.pods import Pods
 from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint, ServicePort
@@ -101,9 +101,11 @@ class Tracer:
 
     def __init__(self, dns: dict[str, ClusterDns], naming: Naming, api_servers: dict[str, str],
                  consul: dict[str, tuple[ConsulDns, ...]] | None = None, out_dir: str = "output",
-                 pods: Pods | None = None) -> None:
+                 pods: Pods | None = None, external: dict[str, dict[str, frozenset[str]]] | None = None) -> None:
         self.dns = dns
         self.pods = pods
+        # cluster -> extra zone -> declared upstream IPs (dns.extraZones): where a walk may leave the fleet
+        self.external = external or {}
         self.naming = naming
         self.out_dir = out_dir.rstrip("/")
         self.consul = consul or {}
@@ -362,6 +364,12 @@ class Tracer:
             local = self.cluster_ips.get((server.cluster, up.ip))
             endpoints = local or self.by_ip.get(up.ip)
             if not endpoints:
+                declared = self._declared_zone(server.cluster, zone, up.ip)
+                if declared is not None:
+                    legs.append(Leg(hops + (f"{up.ip} is a declared upstream of extra zone {declared} "
+                                            "(dns.extraZones), outside the fleet: what it answers is not proven here",),
+                                    ExternalAnswer(declared, up.ip)))
+                    continue
                 consul = self.consul_at.get((server.cluster, up.ip))
                 if consul is not None:
                     legs.append(Leg(hops + (self._consul_hop(consul),), ConsulAnswer(consul)))
@@ -375,6 +383,20 @@ class Tracer:
                 legs.extend(walk.legs)
                 walks.append(walk)
         return _Walk(tuple(legs), _visited(walks), max((w.reach for w in walks), default=0))
+
+    def _declared_zone(self, cluster: str, zone: str, ip: str) -> str | None:
+        """The extra zone of ``cluster`` that ``zone`` lies in and that declares ``ip`` as an upstream."""
+        for extra, ips in self.external.get(cluster, {}).items():
+            if ip in ips and in_zone(zone, extra):
+                return extra
+        return None
+
+    def reached(self, asker: str, name: str) -> tuple[frozenset[str], tuple[tuple[str, str | None], ...]]:
+        """Declared upstreams a name reaches from ``asker`` (ExternalAnswer ends), and every failure on the way."""
+        name = normalize_zone(name)
+        walk = self._at(self.dns[asker].resolver, self.zone_class(name), 53, frozenset(), 0)
+        ips = frozenset(leg.end.ip for leg in walk.legs if isinstance(leg.end, ExternalAnswer))
+        return ips, self.failures(asker, name, None)
 
     def _consul_hop(self, c: ConsulDns) -> str:
         return (f"{c.ip} is {c.cluster}'s Consul DNS (Service consul-dns, ClusterIP pinned by dns.clusterIP in "

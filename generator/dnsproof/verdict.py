@@ -15,7 +15,7 @@ from __future__ import annotations
 from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import in_zone, normalize_zone
 from generator.dnsproof.kubeconfig import ApiSource, api_source
-from generator.dnsproof.legs import Answer, ConsulAnswer, End, Stop
+from generator.dnsproof.legs import Answer, ConsulAnswer, End, ExternalAnswer, Stop
 from generator.dnsproof.names import MCS, Naming
 from generator.dnsproof.rendered import ClusterDns
 
@@ -56,6 +56,10 @@ class Verdicts:
         if isinstance(end, Stop):
             hint = self.hint(owner, end.hint_from) if end.hint_from is not None else ""
             return False, end.failure + hint, end.path
+        if isinstance(end, ExternalAnswer):
+            if in_zone(name, end.zone):
+                return OK
+            return False, f"reaches {end.ip}, the declared upstream of extra zone {end.zone} only", None
         if isinstance(end, ConsulAnswer):
             c = end.consul
             if in_zone(name, c.domain):

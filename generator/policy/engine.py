@@ -16,13 +16,20 @@ Quirks handled (measured with regopy 1.5.2):
 * String values come back in mixed forms (see :func:`_plain_string`).
 * A call to an unknown function is reported at query time, as an error node
   of an output that claims to be ok.
+* ``opa.runtime()`` returns the process environment, read at each call; every
+  build and query therefore runs with an empty environment
+  (:func:`empty_environment`), so no policy can read a CI token into a finding.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from regopy import Input, Interpreter, LogLevel, RegoError
@@ -40,6 +47,66 @@ class PolicyError(FleetError):
         super().__init__(f"{location}: {message}" if location else message)
         self.location = location
         self.detail = message
+
+
+@contextmanager
+def empty_environment() -> Iterator[None]:
+    """Run the block with an empty C environment (restored afterwards, also on error).
+
+    rego-cpp's ``opa.runtime().env`` is the C library's ``environ`` at the time of
+    the call, which can hold more than ``os.environ`` (variables set by C code,
+    such as curses' LINES/COLUMNS); ``os.environ`` itself is left alone. Callers
+    that run many queries enter this once around all of them; a nested use costs
+    nothing. Not for threads: the environment belongs to the process.
+    """
+    try:
+        entries = _c_environment()
+    except (OSError, ValueError, AttributeError):  # no `environ` symbol to read (not glibc/musl)
+        with _empty_os_environ():
+            yield
+        return
+    if not entries:
+        yield
+        return
+    libc = _libc()
+    names = [entry.split(b"=", 1)[0] for entry in entries]
+    for name in names:
+        libc.unsetenv(name)
+    try:
+        yield
+    finally:
+        for entry in entries:
+            name, _, value = entry.partition(b"=")
+            libc.setenv(name, value, 1)
+
+
+@contextmanager
+def _empty_os_environ() -> Iterator[None]:
+    """The portable fallback: empty ``os.environ`` (which unsets the C variables it knows)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None)
+
+
+def _c_environment() -> list[bytes]:
+    """Every ``NAME=value`` of the C ``environ`` array."""
+    environ = ctypes.POINTER(ctypes.c_char_p).in_dll(_libc(), "environ")
+    entries: list[bytes] = []
+    if not environ:
+        return entries
+    index = 0
+    while environ[index] is not None:
+        entries.append(environ[index])
+        index += 1
+    return entries
 
 
 @dataclass(frozen=True)
@@ -73,9 +140,10 @@ class Engine:
         self._interpreter.log_level = LogLevel.NONE
         self._interpreter.strict_built_in_errors = True
         try:
-            for name, source in self._sources.items():
-                self._interpreter.add_module(name, source)
-            self._bundle = self._interpreter.build(query, list(entrypoints))
+            with empty_environment():
+                for name, source in self._sources.items():
+                    self._interpreter.add_module(name, source)
+                self._bundle = self._interpreter.build(query, list(entrypoints))
         except RegoError as exc:
             raise self._compile_error(str(exc)) from None
         if not self._bundle.ok():
@@ -96,10 +164,11 @@ class Engine:
         impl = self._interpreter._impl  # regopy offers no node access without Output's JSON parse
         bundle = self._bundle._impl
         try:
-            if entrypoint is None:
-                output = native.rego_bundle_query(impl, bundle)
-            else:
-                output = native.rego_bundle_query_entrypoint(impl, bundle, entrypoint)
+            with empty_environment():
+                if entrypoint is None:
+                    output = native.rego_bundle_query(impl, bundle)
+                else:
+                    output = native.rego_bundle_query_entrypoint(impl, bundle, entrypoint)
         except RegoError as exc:
             return EvalError(_first_message(str(exc)), "rego_error")
         try:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.diagnostics import Finding, Location, Severity, sorted_findings
-from generator.policy.engine import Engine, EvalError, PolicyError, describe_error
+from generator.policy.engine import Engine, EvalError, PolicyError, describe_error, empty_environment
 from generator.policy.source import MetadataError, Metadata, Module, read_module
 
 # rego-cpp 1.5.2 aborts (uncatchable) when compiling `with input as X` over rules
@@ -176,6 +176,18 @@ def load_policies(dirs: Sequence[Path]) -> PolicySet:
 
 
 def evaluate(
+    policies: PolicySet,
+    documents: Sequence[Document],
+    *,
+    combined: bool = False,
+    namespaces: Sequence[str] | None = None,
+) -> list[Finding]:
+    """Findings of ``policies`` over ``documents``, with an empty environment for ``opa.runtime()``."""
+    with empty_environment():  # once for every query (see engine.empty_environment)
+        return _evaluate(policies, documents, combined=combined, namespaces=namespaces)
+
+
+def _evaluate(
     policies: PolicySet,
     documents: Sequence[Document],
     *,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.diagnostics import Location
-from generator.policy.engine import Engine, EvalError, describe_error
+from generator.policy.engine import Engine, EvalError, describe_error, empty_environment
 from generator.policy.runner import find_rego_files, read_modules
 
 
@@ -71,7 +71,8 @@ def run_tests(dirs: Sequence[Path]) -> TestReport:
     outcomes = []
     for (module, head), entrypoint in zip(tests, entrypoints):
         name = f"data.{module.package}.{head.name}"
-        result = engine.query(entrypoint)
+        with empty_environment():
+            result = engine.query(entrypoint)
         if result is True:
             outcomes.append(TestOutcome(name, True, head.location))
         elif isinstance(result, EvalError):

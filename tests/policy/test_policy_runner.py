@@ -215,3 +215,42 @@ def test_value_json_cannot_hold_is_a_policy_error_at_the_document(tmp_path: Path
         evaluate(policies, [Document("x.yaml", {"kind": "Pod", "when": object()}, line=4)])
     assert caught.value.location == Location("x.yaml", 4)
     assert "cannot pass the document to Rego" in str(caught.value)
+
+
+RUNTIME = """package fleetgen.runtime
+
+import rego.v1
+
+deny contains sprintf("env has %d variables", [count(opa.runtime().env)]) if input.kind == "Pod"
+
+test_env_is_empty if count(opa.runtime().env) == 0
+"""
+
+
+def test_policies_and_rego_tests_see_an_empty_runtime_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLEETGEN_TEST_SECRET", "s3cret")
+    folder = write(tmp_path, "runtime.rego", RUNTIME)
+    findings = evaluate(load_policies([folder]), [Document("p.yaml", {"kind": "Pod"})])
+    assert [f.message for f in findings] == ["env has 0 variables"]
+    report = run_tests([folder])
+    assert report.passed == ("data.fleetgen.runtime.test_env_is_empty",)
+    import os
+
+    assert os.environ["FLEETGEN_TEST_SECRET"] == "s3cret"
+
+
+def test_without_a_readable_c_environ_the_os_environment_is_emptied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Platforms without an `environ` symbol (macOS dylibs) fall back to emptying os.environ."""
+    from generator.policy import engine
+
+    def unreadable() -> list[bytes]:
+        raise ValueError("symbol 'environ' not found")
+
+    monkeypatch.setenv("FLEETGEN_TEST_SECRET", "s3cret")
+    monkeypatch.setattr(engine, "_c_environment", unreadable)
+    leak = 'package fleetgen.leak\n\nimport rego.v1\n\ndeny contains opa.runtime().env.FLEETGEN_TEST_SECRET if input.kind == "Pod"\n'
+    folder = write(tmp_path, "leak.rego", leak)
+    assert evaluate(load_policies([folder]), [Document("p.yaml", {"kind": "Pod"})]) == []
+    import os
+
+    assert os.environ["FLEETGEN_TEST_SECRET"] == "s3cret"

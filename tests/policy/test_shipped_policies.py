@@ -22,6 +22,7 @@ def test_every_reporting_rule_has_a_metadata_id() -> None:
         "warn_single_cluster_workload": "workload-single-cluster",
         "deny_public_load_balancer": "lb-public",
         "deny_credential_field": "secret-credential-field",
+        "deny_url_credentials": "secret-url-credentials",
         "deny_secret_data": "secret-data",
         "deny_inconsistent_workload_ports": "workload-ports-inconsistent",
     }
