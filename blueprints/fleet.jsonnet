@@ -6,6 +6,7 @@ local flux = import 'gitops/flux.libsonnet';
 local mesh = import 'mesh/mesh.libsonnet';
 local stateful = import 'workloads/stateful.libsonnet';
 local calico = import 'overlay/calico.libsonnet';
+local verify = import 'verify/job.libsonnet';
 
 local clusterFiles(fleet, cluster) =
   discovery.files(fleet, cluster)
@@ -29,6 +30,15 @@ local teamDir(c) = if std.objectHas(c, 'localManifests') && c.localManifests the
 
 local prefixed(prefix, files) = { [prefix + name]: files[name] for name in std.objectFields(files) };
 
+// A cluster's kustomize root. With spec.verify, verify/ is a kustomize root of its
+// own: Argo CD syncs it with the cluster (its Job is a PostSync hook); Flux applies
+// it through a separate Kustomization that waits for the cluster's (gitops/flux).
+local clusterRoot(fleet, cluster) =
+  local files = clusterFiles(fleet, cluster);
+  local checks = if fleet.verify == null then {} else prefixed('verify/', withKustomization(verify.files(fleet, cluster)));
+  local nested = if checks != {} && fleet.gitops.engine == 'argocd' then ['verify'] else [];
+  files + checks + { 'kustomization.yaml': kustomization(std.objectFields(files) + teamDir(cluster) + nested) };
+
 local hubFiles(fleet, hub) =
   local files = (if fleet.gitops.engine == 'flux' then flux.files(fleet, hub) else argocd.files(fleet, hub))
                 + mesh.hubFiles(fleet, hub)
@@ -51,7 +61,7 @@ function(input)
   local fleet = input.fleet;
   // An array of per-cluster objects, then one comprehension: folding objects
   // together would cost O(N^2) for N clusters.
-  local per = [withKustomization(clusterFiles(fleet, expand(input, c)), teamDir(c)) for c in input.clusters];
+  local per = [clusterRoot(fleet, expand(input, c)) for c in input.clusters];
   {
     ['clusters/' + input.clusters[i].name + '/' + name]: per[i][name]
     for i in std.range(0, std.length(per) - 1)

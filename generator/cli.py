@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     ed.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
     ed.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
 
+    cmp = sub.add_parser("cmp", help="Argo CD Config Management Plugin commands (run by the repo-server sidecar)")
+    cmpsub = cmp.add_subparsers(dest="cmp_command", required=True, metavar="COMMAND")
+    cmpsub.add_parser("generate", help="check the fleet, then print the cluster's manifests (cwd: the Application's "
+                      "path; env ARGOCD_ENV_FLEETGEN_CLUSTER, ARGOCD_ENV_FLEETGEN_FLEET, ARGOCD_APP_SOURCE_PATH)")
+
+    ev = esub.add_parser("verify", help="what the post-sync verification Job of a cluster checks (spec.verify)")
+    ev.add_argument("cluster", help="the cluster whose Job to explain")
+    ev.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
+
     d = sub.add_parser("diff", help="what a fleet change does to the network, against a git revision")
     d.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     d.add_argument("--base", metavar="REF",
@@ -130,6 +139,12 @@ def run(argv: Sequence[str]) -> int:
         return commands.allocate(args.fleet, dry_run=args.dry_run)
     if args.command == "explain" and args.topic == "dns":
         return commands.explain_dns(args.cluster, args.name, args.fleet, out_dir=args.output, blueprints=args.blueprints)
+    if args.command == "explain" and args.topic == "verify":
+        return commands.explain_verify(args.cluster, args.fleet)
+    if args.command == "cmp":
+        from generator import argocd_cmp
+
+        return argocd_cmp.generate(Path.cwd(), os.environ, sys.stdout, sys.stderr)
     if args.command == "diff":
         from generator import diffcmd
 

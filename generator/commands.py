@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from generator import dnsproof, freshness, orphans, outdir, pipeline, teamdir, write
+from generator import dnsproof, freshness, orphans, outdir, pipeline, teamdir, verify, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -155,6 +155,22 @@ def check(
     stdout = stdout or sys.stdout
     if fmt not in FORMATTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATTERS)}")
+    findings = check_findings(fleet_path, out_dir=out_dir, blueprints=blueprints, crd_schemas=crd_schemas,
+                              policy_dirs=policy_dirs, skip_combined=skip_combined)
+    _emit(findings, fmt, stdout)
+    return _exit_code(findings)
+
+
+def check_findings(
+    fleet_path: Path,
+    *,
+    out_dir: Path | None = None,
+    blueprints: Path | None = None,
+    crd_schemas: tuple[Path, ...] = (),
+    policy_dirs: tuple[Path, ...] = (),
+    skip_combined: bool = False,
+) -> list[Finding]:
+    """What ``check`` reports, unsorted (``check`` and the Argo CD plugin's ``generate`` share it)."""
     out_dir = out_dir or default_output(fleet_path)
     loaded = pipeline.load(fleet_path, str(fleet_path))
     findings = list(loaded.findings)
@@ -188,8 +204,7 @@ def check(
         findings.extend(pipeline.check_output(fleet, files, out))
         findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined))
         findings.extend(orphans.check(fleet, files, out_dir))
-    _emit(findings, fmt, stdout)
-    return _exit_code(findings)
+    return findings
 
 
 def _stale(root: outdir.Root, cur: outdir.Current, contents: dict[str, bytes], owner: outdir.Owner,
@@ -321,6 +336,25 @@ def explain_dns(
     explanation = dnsproof.tracer(fleet, output.files, out).explain(cluster, name)
     stdout.write(dnsproof.format_explanation(explanation))
     return 0 if explanation.resolved else 1
+
+
+def explain_verify(
+    cluster: str, fleet_path: Path, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Say what ``cluster``'s post-sync verification Job checks: 0, or 2 for an unreadable fleet / unknown cluster."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    loaded = pipeline.load(fleet_path, str(fleet_path))
+    if loaded.fleet is None:
+        _emit(loaded.findings, "text", stderr)
+        return 2
+    fleet = loaded.fleet
+    found = fleet.cluster(cluster)
+    if found is None:
+        stderr.write(f"fleetgen: unknown cluster {cluster!r}; the fleet has {', '.join(fleet.by_name) or 'no clusters'}\n")
+        return 2
+    stdout.write(verify.explain(fleet, found))
+    return 0
 
 
 def hook(action: str, files: tuple[Path, ...], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

@@ -161,6 +161,7 @@ class Workload:
     placement: tuple[tuple[str, int], ...]  # (cluster, replicas) in file order
     seeds_per_cluster: int
     pointer: str
+    verify_tcp: bool = False  # workloads[].verify.tcp: the post-sync Job connects to a peer pod's ports
 
     def replicas_in(self, cluster: str) -> int:
         return self.replicas.get(cluster, 0)
@@ -181,6 +182,7 @@ class GitOps:
     project: str
     interval: str
     credentials_secret: str | None
+    argocd_plugin: bool = False  # gitops.argocd.plugin: Applications sync through the fleetgen CMP
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,20 @@ class Pool:
 
 
 @dataclass(frozen=True)
+class Verify:
+    """spec.verify: the opt-in post-sync verification Job of every cluster."""
+
+    image: str
+    namespace: str
+    timeout_seconds: int
+    ttl_seconds: int
+    pointer: str = "/spec/verify"
+
+
+DEFAULT_VERIFY_IMAGE = "python:3.12.8-alpine3.21"
+
+
+@dataclass(frozen=True)
 class Fleet:
     name: str
     file: str
@@ -246,6 +262,7 @@ class Fleet:
     # Values derived from this (immutable) fleet that several steps need, computed
     # once by their producer (e.g. routes.fleet_routes for the check and the files).
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    verify: Verify | None = None
 
     def cluster(self, name: str) -> Cluster | None:
         return self.by_name.get(name)
@@ -304,6 +321,7 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
         project=gitops_raw.get("project", "default"),
         interval=gitops_raw.get("interval", "5m"),
         credentials_secret=gitops_raw.get("credentialsSecret"),
+        argocd_plugin=bool(gitops_raw.get("argocd", {}).get("plugin", False)),
     )
     dns_raw = spec.get("dns", {})
     dns = Dns(
@@ -367,6 +385,19 @@ def build(data: dict[str, Any], source: SourceMap) -> Fleet:
         source=source,
         by_name=by_name,
         peers=_peers(groups, by_name),
+        verify=_verify(spec["verify"]) if "verify" in spec else None,
+    )
+
+
+def _verify(raw: dict[str, Any]) -> Verify:
+    image = raw.get("image", DEFAULT_VERIFY_IMAGE)
+    if "imageDigest" in raw:
+        image = f"{image.split('@', 1)[0]}@{raw['imageDigest']}"
+    return Verify(
+        image=image,
+        namespace=raw.get("namespace", "fleetgen-verify"),
+        timeout_seconds=raw.get("timeoutSeconds", 300),
+        ttl_seconds=raw.get("ttlSecondsAfterFinished", 3600),
     )
 
 
@@ -444,6 +475,7 @@ def _workload(raw: dict[str, Any], index: int) -> Workload:
         placement=tuple((k, v) for k, v in raw["placement"].items()),
         seeds_per_cluster=raw.get("seedsPerCluster", 1),
         pointer=f"/spec/workloads/{index}",
+        verify_tcp=bool(raw.get("verify", {}).get("tcp", False)),
     )
 
 

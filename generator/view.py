@@ -8,9 +8,12 @@ clusters and get the same bytes for them.
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
 from typing import Any, Callable
 
-from generator import discovery, lb, mesh
+from generator import discovery, lb, mesh, verify
+from generator.errors import UsageError
 from generator.model import Cluster, Fleet, Workload
 from generator.overlay import calico_part
 
@@ -37,8 +40,39 @@ def fleet_view(fleet: Fleet) -> dict[str, Any]:
             "project": g.project,
             "interval": g.interval,
             "credentialsSecret": g.credentials_secret,
+            "plugin": _plugin(fleet),
         },
+        "verify": _verify_view(fleet),
     }
+
+
+PLUGIN_NAME = "fleetgen-v1"  # argocd-cmp/plugin.yaml metadata.name
+_FLEET_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+
+
+def _plugin(fleet: Fleet) -> dict[str, Any] | None:
+    """Argo CD CMP wiring: the plugin's name and the fleet file's path in the repository.
+
+    The output sits next to the fleet file and at gitops.path in the repository, so
+    the fleet file is gitops.path's parent plus the fleet file's name.
+    """
+    g = fleet.gitops
+    if g.engine != "argocd" or not g.argocd_plugin:
+        return None
+    name = PurePosixPath(fleet.file.replace("\\", "/")).name
+    if not _FLEET_FILE_NAME.match(name):
+        raise UsageError(f"the fleet file name {name!r} cannot be passed to the Argo CD plugin: use letters, "
+                         "digits, '.', '_' and '-' only")
+    parent = PurePosixPath(g.path).parent
+    return {"name": PLUGIN_NAME, "fleetFile": (parent / name).as_posix()}
+
+
+def _verify_view(fleet: Fleet) -> dict[str, Any] | None:
+    v = fleet.verify
+    if v is None:
+        return None
+    return {"image": v.image, "namespace": v.namespace, "timeoutSeconds": v.timeout_seconds,
+            "ttlSecondsAfterFinished": v.ttl_seconds, "script": verify.script()}
 
 
 def seeds(fleet: Fleet, workload: Workload, viewer: Cluster | None = None) -> list[str]:
@@ -121,6 +155,13 @@ def _workload_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
 # Each part adds keys to a cluster's entry; later slices (routes, mesh, overlay) add theirs here.
 CLUSTER_PARTS: tuple[ClusterPart, ...] = (_dns_part, _network_part, _workload_part, calico_part, discovery.cluster_part)
 CLUSTER_PARTS += (mesh.cluster_part,)
+
+
+def _verify_part(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:
+    return {"verify": verify.cluster_config(fleet, cluster) if fleet.verify is not None else None}
+
+
+CLUSTER_PARTS += (_verify_part,)
 
 
 def cluster_view(fleet: Fleet, cluster: Cluster) -> dict[str, Any]:

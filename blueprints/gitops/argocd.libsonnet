@@ -31,7 +31,18 @@ local k = import '../lib/k.libsonnet';
             },
             spec: {
               project: g.project,
-              source: { repoURL: g.repoURL, targetRevision: g.revision, path: '{{.path}}' },
+              source: { repoURL: g.repoURL, targetRevision: g.revision, path: '{{.path}}' }
+                      + (if g.plugin == null then {} else {
+                           // The fleetgen Config Management Plugin (argocd-cmp/plugin.yaml): checks the
+                           // fleet on the synced revision, then prints the cluster's manifests.
+                           plugin: {
+                             name: g.plugin.name,
+                             env: [
+                               { name: 'FLEETGEN_CLUSTER', value: '{{.cluster}}' },
+                               { name: 'FLEETGEN_FLEET', value: g.plugin.fleetFile },
+                             ],
+                           },
+                         }),
               destination: { server: '{{.server}}' },
               syncPolicy: {
                 automated: { prune: true, selfHeal: true },

@@ -27,5 +27,25 @@ local k = import '../lib/k.libsonnet';
           },
         }
       for c in hub.clusters
-    },
+    } + (if fleet.verify == null then {} else {
+      // Post-sync verification: applied only once the cluster's Kustomization is Ready,
+      // and Ready itself only when the Job completed (wait: true). Kustomizations of
+      // what runs on top (the workloads) should dependsOn this one.
+      ['hub/flux/kustomization-' + c.name + '-verify.yaml']:
+        k.object('kustomize.toolkit.fluxcd.io/v1', 'Kustomization', fleet.name + '-' + c.name + '-verify', g.namespace,
+                 labels + { 'fleetgen.dev/cluster': c.name }) + {
+          spec: {
+            interval: g.interval,
+            path: './' + g.path + '/clusters/' + c.name + '/verify',
+            prune: true,
+            wait: true,
+            force: true,
+            timeout: std.toString(fleet.verify.timeoutSeconds + 60) + 's',
+            dependsOn: [{ name: fleet.name + '-' + c.name }],
+            sourceRef: { kind: 'GitRepository', name: fleet.name },
+            kubeConfig: { secretRef: { name: $.kubeconfigSecret(c) } },
+          },
+        }
+      for c in hub.clusters
+    }),
 }

@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 from generator import mesh as mesh_kinds
 from generator.checks import (
     apinames, basics, cidrs, discovery, dnsendpoint, domains, extrazones, links, loadbalancer, mesh, meshendpoint,
-    overlay, reservednames, routes, urls,
+    overlay, reservednames, routes, urls, verifyns,
 )
 from generator.diagnostics import Finding, sorted_findings
 from generator.model import Fleet
@@ -26,6 +26,7 @@ CHECKS: tuple[Check, ...] = (
     apinames.workload_name,
     apinames.workload_duplicate,
     reservednames.reserved_name,
+    verifyns.verify_namespace,
     dnsendpoint.dns_endpoint_present,
     cidrs.cidr_invalid,
     cidrs.cidr_overlap,
