@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import pytest
 
 from generator import pipeline
+from generator.dnsproof import reserved_addresses
 from generator.dnsproof.rendered import fleet_dns
 from tests.conftest import FLEETS
 from tests.test_dns_e2e import World
@@ -58,7 +59,7 @@ class Lab:
         pods: dict[str, dict[str, str]] = {}
         for s in self.rendered["seeds"]:
             pods.setdefault(s["owner"], {})[s["name"]] = f"{self.net[s['owner']]}.{len(pods.get(s['owner'], {})) + 1}"
-        self.world = World(fleet_dns(tuple(fleet.by_name), self.files), pods)
+        self.world = World(fleet_dns(tuple(fleet.by_name), self.files, reserved_addresses(fleet)), pods)
         self.listeners: dict[tuple[str, int], socket.socket] = {}
         self.tmp = tmp_path
 
