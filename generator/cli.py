@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     r.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
     r.add_argument("--check", action="store_true", help="write nothing; exit 1 and list files that would change")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (shown only on a terminal)")
     r.add_argument("--adopt", action="store_true",
                    help="take over an output directory that belongs to another fleet (its files are pruned)")
     r.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
@@ -41,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("fleet", nargs="?", default="fleet.yaml", type=Path, help="fleet file (default: fleet.yaml)")
     c.add_argument("--format", default="text", choices=sorted(FORMATTERS), help="report format (default: text)")
     c.add_argument("-o", "--output", type=Path, help=OUTPUT_HELP)
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr (shown only on a terminal)")
     c.add_argument("--blueprints", type=Path, help="Jsonnet blueprints directory (default: the shipped ones)")
     c.add_argument("--crd-schemas", type=Path, action="append", default=[], help="extra folder of CRD JSON schemas")
     c.add_argument("--policy", type=Path, action="append", default=[], metavar="DIR",
@@ -127,13 +129,13 @@ def run(argv: Sequence[str]) -> int:
     if args.command == "render":
         return commands.render(
             args.fleet, args.output, check_only=args.check, blueprints=args.blueprints,
-            crd_schemas=tuple(args.crd_schemas), engine=args.engine, adopt=args.adopt,
+            crd_schemas=tuple(args.crd_schemas), engine=args.engine, adopt=args.adopt, quiet=args.quiet,
         )
     if args.command == "check":
         return commands.check(
             args.fleet, fmt=args.format, out_dir=args.output, blueprints=args.blueprints,
             crd_schemas=tuple(args.crd_schemas), policy_dirs=tuple(args.policy),
-            skip_combined=args.skip_combined_policies,
+            skip_combined=args.skip_combined_policies, quiet=args.quiet,
         )
     if args.command == "allocate":
         return commands.allocate(args.fleet, dry_run=args.dry_run)

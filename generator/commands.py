@@ -18,6 +18,7 @@ from generator.manifests import shipped_crd_schemas
 from generator.model import Fleet, build
 from generator.render import DEFAULT_ENGINE, default_blueprints
 from generator.policy.output import policy_findings
+from generator.progress import SILENT, Progress
 from generator.report import FORMATTERS
 from generator.validate import validate_document
 
@@ -52,13 +53,16 @@ def render(
     crd_schemas: tuple[Path, ...] = (),
     engine: str | None = None,
     adopt: bool = False,
+    quiet: bool = False,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
     """Render the fleet into ``out_dir``; with ``check_only``, list what would change (exit 1) and write nothing."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
+    progress = Progress.for_stream(stderr, quiet)
     out_dir = out_dir or default_output(fleet_path)
+    progress.stage(f"loading {fleet_path}")
     loaded = pipeline.load(fleet_path, str(fleet_path))
     if not loaded.ok or loaded.fleet is None:
         _emit(loaded.findings, "text", stderr)
@@ -80,6 +84,7 @@ def render(
                         stdout.write(f"{label}/ is up to date ({len(cur.state.files)} files, "
                                      f"{len(fleet.clusters)} clusters); nothing rendered\n")
                         return 0
+    progress.stage(f"rendering {len(fleet.clusters)} clusters, {len(fleet.workloads)} workloads")
     output = pipeline.render_output(fleet, blueprints, label, crd_schemas, engine, keep_objects=False)
     findings = list(loaded.findings) + list(output.findings)
     if _exit_code(findings):
@@ -98,6 +103,7 @@ def render(
                          "and commit the result\n")
             return 1
         with outdir.locked(root, exclusive=not check_only, fleet=fleet.name):
+            progress.stage(f"comparing {len(contents)} files with {label}/")
             cur = outdir.current(root)
             outdir.check_owner(cur, owner, root, adopt=adopt)
             plan = write.plan(root, cur, contents, owner)
@@ -116,6 +122,7 @@ def render(
                 stdout.write(f"{label}/ is up to date ({len(contents)} files, {clusters} clusters)\n")
                 return 0
             freshness.forget(out_dir)
+            progress.stage(f"writing {len(plan.added) + len(plan.changed)} files, pruning {len(plan.removed)}")
             write.apply(root, cur, contents, plan, owner)
             if not findings:
                 freshness.remember(out_dir, inputs, plan.state)
@@ -139,7 +146,9 @@ def check(
     crd_schemas: tuple[Path, ...] = (),
     policy_dirs: tuple[Path, ...] = (),
     skip_combined: bool = False,
+    quiet: bool = False,
     stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """Every finding about the fleet; exit 1 on errors.
 
@@ -155,8 +164,9 @@ def check(
     stdout = stdout or sys.stdout
     if fmt not in FORMATTERS:
         raise UsageError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATTERS)}")
+    progress = Progress.for_stream(stderr or sys.stderr, quiet)
     findings = check_findings(fleet_path, out_dir=out_dir, blueprints=blueprints, crd_schemas=crd_schemas,
-                              policy_dirs=policy_dirs, skip_combined=skip_combined)
+                              policy_dirs=policy_dirs, skip_combined=skip_combined, progress=progress)
     _emit(findings, fmt, stdout)
     return _exit_code(findings)
 
@@ -169,9 +179,11 @@ def check_findings(
     crd_schemas: tuple[Path, ...] = (),
     policy_dirs: tuple[Path, ...] = (),
     skip_combined: bool = False,
+    progress: Progress = SILENT,
 ) -> list[Finding]:
     """What ``check`` reports, unsorted (``check`` and the Argo CD plugin's ``generate`` share it)."""
     out_dir = out_dir or default_output(fleet_path)
+    progress.stage(f"loading {fleet_path}")
     loaded = pipeline.load(fleet_path, str(fleet_path))
     findings = list(loaded.findings)
     if loaded.ok and loaded.fleet is not None:
@@ -187,7 +199,10 @@ def check_findings(
                     if cur.state is not None and freshness.trusted(out_dir, inputs, cur.state.raw):
                         data = write.verify_exact(root, cur)
                         files = write.parse_files(data) if data is not None else None
+                        if files is not None:
+                            progress.stage(f"checking the current output as it is ({len(files)} files)")
                     if files is None:
+                        progress.stage(f"rendering {len(fleet.clusters)} clusters in memory")
                         output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
                         files = output.files
                         findings.extend(output.findings)
@@ -201,9 +216,13 @@ def check_findings(
             output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
             files = output.files
             findings.extend(output.findings)
+        progress.stage(f"proving DNS resolution across {len(fleet.clusters)} clusters")
         findings.extend(pipeline.check_output(fleet, files, out))
+        progress.stage(f"running policies over {len(files)} documents")
         findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined))
+        progress.stage("comparing with the committed output for orphaned namespaces")
         findings.extend(orphans.check(fleet, files, out_dir))
+        progress.stage(f"done: {len(findings)} findings")
     return findings
 
 
