@@ -341,14 +341,8 @@ def explain_dns(
 ) -> int:
     """Print the hops ``name`` takes from ``cluster``: 0 if it resolves, 1 if not, 2 for an unknown cluster."""
     stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
-    loaded = pipeline.load(fleet_path, str(fleet_path))
-    if loaded.fleet is None:
-        _emit(loaded.findings, "text", stderr)
-        return 2
-    fleet = loaded.fleet
-    if fleet.cluster(cluster) is None:
-        stderr.write(f"fleetgen: unknown cluster {cluster!r}; the fleet has {', '.join(fleet.by_name) or 'no clusters'}\n")
+    fleet = _fleet_with(cluster, fleet_path, stderr or sys.stderr)
+    if fleet is None:
         return 2
     out = (out_dir or default_output(fleet_path)).as_posix()
     output = pipeline.render_output(fleet, blueprints, out)
@@ -357,21 +351,30 @@ def explain_dns(
     return 0 if explanation.resolved else 1
 
 
+def _fleet_with(cluster: str, fleet_path: Path, stderr: TextIO) -> Fleet | None:
+    """The fleet, if it can be modelled and has ``cluster``; else the reason on stderr and None (exit 2)."""
+    loaded = pipeline.load(fleet_path, str(fleet_path))
+    if loaded.fleet is None:
+        _emit(loaded.findings, "text", stderr)
+        return None
+    if loaded.fleet.cluster(cluster) is None:
+        names = ", ".join(loaded.fleet.by_name) or "no clusters"
+        stderr.write(f"fleetgen: unknown cluster {cluster!r}; the fleet has {names}\n")
+        return None
+    return loaded.fleet
+
+
 def explain_verify(
     cluster: str, fleet_path: Path, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
     """Say what ``cluster``'s post-sync verification Job checks: 0, or 2 for an unreadable fleet / unknown cluster."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    loaded = pipeline.load(fleet_path, str(fleet_path))
-    if loaded.fleet is None:
-        _emit(loaded.findings, "text", stderr)
+    fleet = _fleet_with(cluster, fleet_path, stderr)
+    if fleet is None:
         return 2
-    fleet = loaded.fleet
     found = fleet.cluster(cluster)
-    if found is None:
-        stderr.write(f"fleetgen: unknown cluster {cluster!r}; the fleet has {', '.join(fleet.by_name) or 'no clusters'}\n")
-        return 2
+    assert found is not None
     stdout.write(verify.explain(fleet, found))
     return 0
 
