@@ -199,8 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 1
     except OSError as exc:  # disk full, read-only, permission denied, not a directory, file too large
-        where = f" {exc.filename}" if exc.filename else ""
-        sys.stderr.write(f"fleetgen:{where}: {exc.strerror or exc}; nothing half-written is left behind "
+        where = f" {exc.filename}:" if exc.filename else ""
+        sys.stderr.write(f"fleetgen:{where} {exc.strerror or exc}; nothing half-written is left behind "
                          "(the next render finishes or repairs the output)\n")
         return 2
     except Exception:  # noqa: BLE001 - the one place an unexpected error becomes a message

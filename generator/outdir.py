@@ -323,29 +323,30 @@ class Root:
         return removed
 
     def walk(self) -> Iterator[str]:
-        """Every regular file or link below the root except control files; skips other fleets' outputs."""
-        stack: list[tuple[str, int]] = [("", self.fd)]
-        opened: list[int] = []
-        try:
-            while stack:
-                prefix, fd = stack.pop()
-                with os.scandir(fd) as it:
-                    entries = list(it)
-                for entry in entries:
-                    rel = f"{prefix}{entry.name}"
-                    if entry.is_dir(follow_symlinks=False):
-                        child = os.open(entry.name, _DIR_FLAGS, dir_fd=fd)
-                        opened.append(child)
-                        try:
-                            os.stat(STATE_FILE, dir_fd=child, follow_symlinks=False)
-                            continue  # another fleet's output: not ours to list
-                        except FileNotFoundError:
-                            stack.append((rel + "/", child))
-                    elif not (prefix == "" and entry.name in CONTROL_FILES):
-                        yield rel
-        finally:
-            for fd in opened:
-                os.close(fd)
+        """Every regular file or link below the root except control files; skips other fleets' outputs.
+
+        Depth first, holding only the fds of the directories on the current path open.
+        """
+        yield from self._walk(self.fd, "")
+
+    def _walk(self, fd: int, prefix: str) -> Iterator[str]:
+        with os.scandir(fd) as it:
+            entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in it)
+        for name, is_dir in entries:
+            if not is_dir:
+                if not (prefix == "" and name in CONTROL_FILES):
+                    yield f"{prefix}{name}"
+                continue
+            child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            try:
+                try:
+                    os.stat(STATE_FILE, dir_fd=child, follow_symlinks=False)
+                    continue  # another fleet's output: not ours to list
+                except FileNotFoundError:
+                    pass
+                yield from self._walk(child, f"{prefix}{name}/")
+            finally:
+                os.close(child)
 
 
 @contextmanager

@@ -358,3 +358,28 @@ def test_pre_commit_hooks_work_for_fleets_in_sub_folders(tmp_path: Path) -> None
     assert "changed  fleets/staging/output/hub/kustomization.yaml" in bad.stdout
     assert "[error] output-stale fleets/staging/output/hub/kustomization.yaml differs" in bad.stdout
     assert "fleets/prod" not in bad.stdout  # only the fleet whose files changed
+
+
+def test_a_large_output_needs_few_file_descriptors(tmp_path: Path) -> None:
+    """Walking and verifying the output holds only the directories on one path open (ulimit -n 256)."""
+    import resource
+
+    import yaml
+
+    from generator.synth import synthetic_fleet
+
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(yaml.safe_dump(synthetic_fleet(60), sort_keys=False))
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    fleetgen_bin = str(Path(sys.executable).parent / "fleetgen")
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    for args in (["render", str(fleet)], ["render", str(fleet)], ["render", str(fleet), "--check"]):
+        run = subprocess.run([fleetgen_bin, *args], env=env, capture_output=True, text=True, preexec_fn=limited,
+                             timeout=300)
+        assert run.returncode == 0, run.stderr
+    directories = sum(1 for p in (tmp_path / "output").rglob("*") if p.is_dir())
+    assert directories > 256  # more directories than descriptors: none may stay open
+    assert run.stdout.endswith("is up to date (" + run.stdout.split("(")[1])
