@@ -10,36 +10,23 @@ rules on every object with no cache, next to the render it is part of. A benchma
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
+from run import load_model, median_time, write_fleet  # bench/run.py, beside this script
 
 from generator import apivalidation, pipeline
-from generator.loader import load_file
-from generator.model import build
-from generator.synth import synthetic_fleet
 
 
 def median(fn: Callable[[], Any], runs: int = 3) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+    return median_time(fn, runs)
 
 
 def main(n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "fleet.yaml"
-        path.write_text(yaml.dump(synthetic_fleet(n), Dumper=yaml.CSafeDumper, sort_keys=False))
-        doc = load_file(path, "fleet.yaml")
-        fleet = build(doc.data, doc.source)
+        fleet = load_model(write_fleet(n, Path(tmp)))
     render_s, output = median(lambda: pipeline.render_output(fleet, processes=1))
     files = output.files
     documents = [o for p, o in files.items() if p.endswith((".yaml", ".yml"))]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,12 +23,9 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+from run import load_model, median_time, write_fleet  # noqa: E402 - bench/run.py, beside this script
 
 from generator import outdir, pipeline, write  # noqa: E402
-from generator.loader import load_file  # noqa: E402
-from generator.model import build  # noqa: E402
-from generator.synth import synthetic_fleet  # noqa: E402
 
 OLD = "a3eade0"
 
@@ -46,22 +42,14 @@ def old_writer() -> types.ModuleType:
 
 
 def median(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time(fn, runs)[0]
 
 
 def main() -> None:
     clusters = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     runs = 3
     with tempfile.TemporaryDirectory() as tmp:
-        fleet_path = Path(tmp) / "fleet.yaml"
-        fleet_path.write_text(yaml.dump(synthetic_fleet(clusters), Dumper=yaml.CSafeDumper, sort_keys=False))
-        doc = load_file(fleet_path)
-        fleet = build(doc.data, doc.source)
+        fleet = load_model(write_fleet(clusters, Path(tmp)))
         start = time.perf_counter()
         contents = pipeline.render_output(fleet, keep_objects=False).contents
         render_s = time.perf_counter() - start
