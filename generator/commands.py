@@ -211,17 +211,19 @@ def check_findings(
                         if not stale and not output.findings and cur.state is not None:
                             freshness.remember(out_dir, inputs, cur.state.raw)
                     findings.extend(teamdir.findings(fleet, root, cur, files, crd_schemas))
+                    progress.stage("comparing with the committed output for orphaned namespaces")
+                    # under the lock already held, with the state already read: no second open or parse
+                    findings.extend(orphans.check_open(fleet, files, out_dir, root, cur))
                 findings.extend(_gitops_path(fleet, out_dir))
         if files is None:  # no output directory yet: check the render in memory
             output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
             files = output.files
             findings.extend(output.findings)
+            findings.extend(orphans.check_open(fleet, files, out_dir, None, None))
         progress.stage(f"proving DNS resolution across {len(fleet.clusters)} clusters")
         findings.extend(pipeline.check_output(fleet, files, out))
         progress.stage(f"running policies over {len(files)} documents")
         findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined))
-        progress.stage("comparing with the committed output for orphaned namespaces")
-        findings.extend(orphans.check(fleet, files, out_dir))
         progress.stage(f"done: {len(findings)} findings")
     return findings
 

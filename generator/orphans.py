@@ -207,16 +207,27 @@ def _describe(obj: dict[str, Any]) -> tuple[str, str]:
 
 def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
     """Every stateful object the committed output in ``out_dir`` has and ``files`` (the new render) drops."""
-    findings = list(_unprotected_new(fleet, files, out_dir))
     try:
         with outdir.opened(out_dir, create=False) as root:
             if root is None:
-                return findings
+                return list(_unprotected_new(fleet, files, out_dir))
             with outdir.locked(root, exclusive=False):
-                committed = Committed(root, outdir.current(root).owned)
-                findings.extend(_dropped(fleet, files, out_dir, committed))
-                findings.extend(_recreated(fleet, files, out_dir, committed))
-                findings.extend(_workloads_leaving(fleet, files, out_dir, committed))
+                return check_open(fleet, files, out_dir, root, outdir.current(root))
+    except UsageError:  # an output fleetgen cannot read is reported by the output checks (output-stale, output-owner)
+        return list(_unprotected_new(fleet, files, out_dir))
+
+
+def check_open(fleet: Fleet, files: dict[str, Any], out_dir: Path, root: outdir.Root | None,
+               cur: outdir.Current | None) -> list[Finding]:
+    """``check`` for a caller that already holds the output open and locked (and read its state)."""
+    findings = list(_unprotected_new(fleet, files, out_dir))
+    if root is None or cur is None:
+        return findings
+    try:
+        committed = Committed(root, cur.owned)
+        findings.extend(_dropped(fleet, files, out_dir, committed))
+        findings.extend(_recreated(fleet, files, out_dir, committed))
+        findings.extend(_workloads_leaving(fleet, files, out_dir, committed))
     except UsageError:
         pass  # an output fleetgen cannot read is reported by the output checks (output-stale, output-owner)
     return findings
