@@ -8,6 +8,7 @@ mtimes stay), so a no-op render touches nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from generator import outdir
+from generator import outdir, yamlemit
 from generator.freshness import file_digest
 from generator.outdir import STATE_FILE, Current, Owner, Root
 
@@ -59,22 +60,60 @@ def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
     return {**head, **{k: obj[k] for k in sorted(obj) if k not in head}}
 
 
-def serialize(path: str, obj: Any, fleet_file: str) -> bytes:
+def dump_yaml(obj: Any) -> str:
+    """PyYAML with fleetgen's Dumper settings: the reference for every YAML byte written."""
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
+
+
+def dump_json(obj: Any) -> bytes:
+    """The reference for every JSON byte written (the standard library's pure-Python indenting encoder)."""
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+@functools.cache
+def orjson() -> Any:
+    """The orjson module, imported on first use (start-up stays lean), or None when it is missing."""
+    try:
+        import orjson as module
+    except ImportError:  # pragma: no cover
+        return None
+    return module
+
+
+def serialize_json(obj: Any) -> bytes:
+    """``dump_json``'s bytes, from orjson when it provably writes the same ones.
+
+    The standard library's C encoder (no indent) and orjson, both compact and sorted,
+    must agree byte for byte: the same keys in the same order, the same escapes and
+    number texts (NaN, floats written differently, big ints or non-str keys never do).
+    Indenting the same token stream by two spaces is then the same text.
+    """
+    fast = orjson()
+    if fast is not None:
+        try:
+            compact = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+            if fast.dumps(obj, option=fast.OPT_SORT_KEYS) == compact:
+                return bytes(fast.dumps(obj, option=fast.OPT_SORT_KEYS | fast.OPT_INDENT_2 | fast.OPT_APPEND_NEWLINE))
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            pass  # dump_json raises it again, or writes what orjson cannot
+    return dump_json(obj)
+
+
+def serialize(path: str, obj: Any, fleet_file: str, styles: yamlemit.Styles | None = None) -> bytes:
+    """A file's bytes; ``styles`` (shared by the files of one render) remembers how each scalar is written."""
     if path.endswith(".json"):
-        return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    body = yaml.dump(
-        _ordered(obj) if isinstance(obj, dict) else obj,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=4096,
-    )
+        return serialize_json(obj)
+    doc = _ordered(obj) if isinstance(obj, dict) else obj
+    try:
+        body = yamlemit.emit(doc, styles if styles is not None else yamlemit.Styles(dump_yaml))
+    except yamlemit.Unsupported:
+        body = dump_yaml(doc)
     return (header(fleet_file) + body).encode()
 
 
 def serialize_all(files: dict[str, Any], fleet_file: str) -> dict[str, bytes]:
-    return {path: serialize(path, files[path], fleet_file) for path in sorted(files)}
+    styles = yamlemit.Styles(dump_yaml)
+    return {path: serialize(path, files[path], fleet_file, styles) for path in sorted(files)}
 
 
 @dataclass(frozen=True)
