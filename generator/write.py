@@ -106,7 +106,7 @@ def serialize(path: str, obj: Any, fleet_file: str, styles: yamlemit.Styles | No
     doc = _ordered(obj) if isinstance(obj, dict) else obj
     try:
         body = yamlemit.emit(doc, styles if styles is not None else yamlemit.Styles(dump_yaml))
-    except yamlemit.Unsupported:
+    except (yamlemit.Unsupported, RecursionError):  # RecursionError: nesting deeper than Python's stack
         body = dump_yaml(doc)
     return (header(fleet_file) + body).encode()
 

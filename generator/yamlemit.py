@@ -14,7 +14,8 @@ outside what this layout reproduces exactly raises ``Unsupported`` and the calle
 that document the old way: floats and other types, shared containers (PyYAML would
 write anchors), keys that are not simple keys, literal blocks with kept trailing
 newlines (libyaml then ends the document with ``...``), line separators other than
-``\\n`` (libyaml indents after them) and any line long enough for libyaml to wrap.
+``\\n`` (libyaml indents after them), any line long enough for libyaml to wrap and
+nesting deep enough to overflow PyYAML's recursion.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ MAX_LINE = 4000
 # Breaks libyaml treats as line breaks besides "\n": it indents the line after them.
 _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 _SCALARS = (str, int, bool, type(None))
+# Deepest indentation emitted here (nesting depth is at most this plus one): PyYAML's
+# recursive representer overflows Python's stack from about 330 levels, and a document
+# that made it fail before must still fail the same way, so deeper ones go to PyYAML.
+MAX_INDENT = 200
 
 
 class Unsupported(Exception):
@@ -138,6 +143,8 @@ def _literal(head: str, block: tuple[str, tuple[str, ...]], indent: int, out: li
 
 def _mapping(m: dict[Any, Any], indent: int, lead: str, out: list[str], styles: Styles, seen: set[int]) -> None:
     """A non-empty mapping whose keys start at column ``indent``; ``lead`` starts its first line."""
+    if indent > MAX_INDENT:
+        raise Unsupported("nested too deep")
     pad = " " * indent
     keys = styles.keys
     values = styles.values
@@ -172,6 +179,8 @@ def _mapping(m: dict[Any, Any], indent: int, lead: str, out: list[str], styles: 
 
 def _sequence(s: list[Any], indent: int, lead: str, out: list[str], styles: Styles, seen: set[int]) -> None:
     """A non-empty sequence whose dashes are at column ``indent``; ``lead`` starts its first line."""
+    if indent > MAX_INDENT:
+        raise Unsupported("nested too deep")
     pad = " " * indent
     values = styles.values
     for v in s:

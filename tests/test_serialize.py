@@ -230,3 +230,22 @@ def _has_nan(obj: Any) -> bool:
 ], ids=lambda o: repr(o)[:24])
 def test_json_edge_cases_are_byte_identical(obj: Any) -> None:
     assert write.serialize("x.json", obj, "f") == reference("x.json", obj, "f")
+
+
+@pytest.mark.parametrize("depth", [60, 99, 150, 400, 700])
+def test_deep_nesting_is_emitted_identically_or_fails_as_before(depth: int) -> None:
+    """PyYAML's representer overflows Python's stack from about 330 levels: such a document still fails."""
+    doc: Any = "leaf"
+    for i in range(depth):
+        doc = {"a": doc} if i % 3 else {"l": [doc, "x"]}
+    try:
+        expected: bytes | type = reference("x.yaml", doc, "f")
+    except RecursionError:
+        expected = RecursionError
+    if isinstance(expected, bytes):
+        assert write.serialize("x.yaml", doc, "f") == expected
+        if depth < 100:  # shallow enough for the emitter itself
+            assert (write.header("f") + fast_yaml(doc)).encode() == expected
+    else:
+        with pytest.raises(RecursionError):
+            write.serialize("x.yaml", doc, "f")
