@@ -149,7 +149,7 @@ def _mapping(m: dict[Any, Any], indent: int, lead: str, out: list[str], styles: 
     keys = styles.keys
     values = styles.values
     for k, v in m.items():
-        head = lead + (keys.get(k) or styles.key(k))
+        head = lead + ((keys.get(k) if k.__class__ is str else None) or styles.key(k))
         lead = pad
         t = type(v)
         if t is str:

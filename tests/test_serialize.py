@@ -22,6 +22,10 @@ from generator import pipeline, write, yamlemit
 from generator.synth import synthetic_fleet
 from tests.conftest import FLEETS, ROOT
 
+class Text(str):
+    """A str subclass: PyYAML's SafeDumper refuses it, so fleetgen must too."""
+
+
 SHIPPED = [ROOT / "fleet.yaml", *sorted(ROOT.glob("examples/*/fleet.yaml")), *sorted((FLEETS / "render").glob("*.yaml"))]
 
 
@@ -142,11 +146,13 @@ def test_every_hostile_string_at_every_depth_and_position() -> None:
     {"a": "kept\n\n"},  # literal with "+": libyaml ends the document with "..."
     {"a": "x\u2028y"}, {"a": "x\ry"}, {"a\x85": 1},  # breaks libyaml indents after
     {"a": "word " * 1000}, {"a": ["y" * 4090 + " z"]},  # a line libyaml wraps
-    {"a": ("t",)}, {"a": b"bytes"},  # other types
+    {"a": ("t",)}, {"a": b"bytes"}, {"a": Text("s")}, {"apiVersion": 1, Text("kind"): 2},  # other types
 ], ids=lambda d: repr(d)[:30])
 def test_documents_the_emitter_does_not_reproduce_fall_back_to_pyyaml(doc: dict[Any, Any]) -> None:
+    styles = yamlemit.Styles(write.dump_yaml)  # knowing the plain-str spellings of these keys and values
+    fast_yaml({"a": "s", "kind": "t", "f": "x", "apiVersion": "v"}, styles)
     with pytest.raises(yamlemit.Unsupported):
-        fast_yaml(write._ordered(doc) if all(type(k) is str for k in doc) else doc)
+        fast_yaml(write._ordered(doc) if all(type(k) is str for k in doc) else doc, styles)
     try:
         expected: bytes | type = reference("x.yaml", doc, "fleet.yaml")
     except Exception as exc:  # PyYAML refuses it: so must serialize, with the same error
