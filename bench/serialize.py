@@ -1,8 +1,8 @@
 """Time the writer's serialization (generator/write.py, generator/yamlemit.py) before and after the fast paths.
 
 Usage: python bench/serialize.py [N_CLUSTERS] [RUNS]   (default 1000 and 5; run from the repository root)
-Renders the synthetic fleet once in this process, then times, as the minimum of RUNS
-alternating runs (minimum: the machine is shared, and noise only ever adds time),
+Renders the synthetic fleet once in this process, then times (wall and CPU seconds),
+as the minimum of RUNS alternating runs (the machine is shared; noise only adds time),
 ``write.serialize_all`` against the serializer it replaced (``yaml.dump`` of every
 YAML file with the same Dumper, ``json.dumps(indent=2)`` of every JSON file), split
 into YAML and JSON, and then ``pipeline.render_output`` (one process) with each of
@@ -38,11 +38,12 @@ def before(files: dict[str, Any], fleet_file: str) -> dict[str, bytes]:
     return {path: one(path, files[path]) for path in sorted(files)}
 
 
-def best(fn: Callable[[], Any]) -> float:
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """Wall and CPU seconds of one call (CPU time: less disturbed by the other users of a shared machine)."""
     gc.collect()
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
 def main(n: int, runs: int) -> dict[str, Any]:
@@ -55,31 +56,29 @@ def main(n: int, runs: int) -> dict[str, Any]:
         "json": {p: o for p, o in files.items() if p.endswith(".json")},
     }
     assert before(files, "fleet.yaml") == write.serialize_all(files, "fleet.yaml")
-    times: dict[str, list[float]] = {}
+    times: dict[str, list[tuple[float, float, Any]]] = {}
     for _ in range(runs):
         for name, fn in (("before", before), ("after", write.serialize_all)):
             for part, chosen in parts.items():
-                times.setdefault(f"{part}_{name}", []).append(best(lambda: fn(chosen, "fleet.yaml")))
-    render: dict[str, list[float]] = {"before": [], "after": []}
+                times.setdefault(f"serialize_{part}_{name}", []).append(timed(lambda: fn(chosen, "fleet.yaml")))
     contents: dict[str, dict[str, bytes]] = {}
     for _ in range(max(2, runs // 2)):
         for name, fn in (("before", before), ("after", write.serialize_all)):
             pipeline.serialize_all = fn  # what render_output calls, in this process only
-            start = time.perf_counter()
-            contents[name] = pipeline.render_output(fleet, keep_objects=False, processes=1).contents
-            render[name].append(time.perf_counter() - start)
+            run = timed(lambda: pipeline.render_output(fleet, keep_objects=False, processes=1).contents)
+            contents[name] = run[2]
+            times.setdefault(f"render_output_{name}", []).append(run)
     pipeline.serialize_all = write.serialize_all
     assert contents["before"] == contents["after"]
     out: dict[str, Any] = {"clusters": n, "files": len(files), "yaml_files": len(parts["yaml"]),
                            "json_files": len(parts["json"]), "runs": runs}
-    for part in parts:
-        b, a = min(times[f"{part}_before"]), min(times[f"{part}_after"])
-        out[f"serialize_{part}_before_s"] = round(b, 3)
-        out[f"serialize_{part}_after_s"] = round(a, 3)
-        out[f"serialize_{part}_speedup"] = round(b / a, 1)
-    b, a = min(render["before"]), min(render["after"])
-    out["render_output_before_s"] = round(b, 2)
-    out["render_output_after_s"] = round(a, 2)
+    for stage in [*(f"serialize_{part}" for part in parts), "render_output"]:
+        for i, unit in ((0, "s"), (1, "cpu_s")):
+            b = min(t[i] for t in times[f"{stage}_before"])
+            a = min(t[i] for t in times[f"{stage}_after"])
+            out[f"{stage}_before_{unit}"] = round(b, 3)
+            out[f"{stage}_after_{unit}"] = round(a, 3)
+            out[f"{stage}_speedup_{unit}"] = round(b / a, 2)
     return out
 
 
