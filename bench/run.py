@@ -101,11 +101,15 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
         out["files"] = len(output.contents)
         out["output_mb"] = round(sum(map(len, output.contents.values())) / 1e6, 1)
 
-        def write_fresh() -> None:
-            shutil.rmtree(target, ignore_errors=True)
-            write.write_tree(target, output.contents, outdir.owner_for(fleet.name, fleet_path, target))
+        fresh_dirs = iter(Path(tmp) / f"write-{i}" for i in range(runs))
+
+        def write_fresh() -> None:  # into an empty directory; deleting the last one is not timed
+            where = next(fresh_dirs)
+            write.write_tree(where, output.contents, outdir.owner_for(fleet.name, fleet_path, where))
 
         out["write"], _ = median_time(write_fresh, runs)
+        for i in range(runs):
+            shutil.rmtree(Path(tmp) / f"write-{i}")
         sink = io.StringIO()
         # `fleetgen render` twice: the first populates the render cache, the second is the no-op
         commands.render(fleet_path, target, stdout=sink, stderr=sink)
