@@ -83,7 +83,11 @@ def forked(fn: Callable[[T], R], items: Sequence[T], processes: int) -> Iterator
             _restore_interrupts(previous)
         with pool:  # terminates the workers on the way out
             pending = pool.map_async(_run, range(len(items)), chunksize=1)
-            yield lambda: pending.get()  # type: ignore[return-value]
+
+            def results() -> list[R]:
+                return pending.get()  # type: ignore[return-value]
+
+            yield results
     finally:
         _task = None
 
