@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from generator import dnsproof, freshness, orphans, outdir, pipeline, teamdir, verify, write
+from generator import crosscheck, dnsproof, freshness, orphans, outdir, pipeline, teamdir, verify, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -224,9 +224,10 @@ def check_findings(
             findings.extend(orphans.check_open(fleet, files, out_dir, None, None))
         progress.stage(f"running policies over {len(files)} documents, proving DNS resolution across "
                        f"{len(fleet.clusters)} clusters meanwhile")
-        proof = files  # the DNS proof runs in this process while the policy workers evaluate
+        proof = files  # the DNS proof and the cross-cluster checks run here while the policy workers evaluate
         findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined, raw=raw,
-                                        meanwhile=lambda: pipeline.check_output(fleet, proof, out)))
+                                        meanwhile=lambda: pipeline.check_output(fleet, proof, out)
+                                        + crosscheck.run(fleet, proof, out)))
         progress.stage(f"done: {len(findings)} findings")
     return findings
 

@@ -58,6 +58,12 @@ def policy_set(dirs: tuple[Path, ...]) -> PolicySet:
     return load_policies(list(dirs))
 
 
+def combined_packages(policies: PolicySet, shipped: Path) -> list[str]:
+    """The packages of reporting rules that are not shipped: the ones combined mode evaluates."""
+    base = shipped.resolve()
+    return sorted({r.package for r in policies.rules if not Path(r.location.file).resolve().is_relative_to(base)})
+
+
 def documents(files: dict[str, Any], out_dir: str) -> list[Document]:
     """Every rendered YAML object and the facts document, with the cluster each belongs to."""
     out: list[Document] = []
@@ -135,23 +141,28 @@ def policy_findings(
     bytes) makes grouping identical documents cheap; ``meanwhile`` runs in this process
     while forked workers evaluate, and its findings are returned with the policies'.
     """
-    policies = policy_set((shipped_policies(), *extra_dirs))
+    shipped = shipped_policies()
+    policies = policy_set((shipped, *extra_dirs))
     docs = documents(files, out_dir)
     findings = _per_document(policies, docs, raw, out_dir, meanwhile)
-    if len(docs) <= COMBINED_MAX_DOCUMENTS:
-        findings += evaluate(policies, docs, combined=True)
-    else:
+    # The shipped policies are per-document ones (their cross-document twins are built-in
+    # checks, generator/crosscheck.py): combined mode runs the user's packages only.
+    user = combined_packages(policies, shipped)
+    if user and len(docs) <= COMBINED_MAX_DOCUMENTS:
+        findings += evaluate(policies, docs, combined=True, namespaces=user)
+    elif user:
         how = (
             "skipped as asked (--skip-combined-policies)" if skip_combined
             else "pass --skip-combined-policies to skip them on purpose"
         )
+        dirs = " ".join(f"--policy {d.as_posix()}" for d in extra_dirs)
         findings.append(
             (warning if skip_combined else error)(
                 "policy-combined-skipped",
                 f"combined-mode policies were not evaluated: {len(docs):,} documents exceed the "
-                f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time; "
-                f"per-document policies ran; {how}. Run them with conftest: "
-                f"`conftest test --combine --all-namespaces --policy policies {out_dir}`",
+                f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time "
+                f"(packages {', '.join(user)}); per-document policies ran; {how}. Run them with conftest: "
+                f"`conftest test --combine --all-namespaces --policy policies {dirs} {out_dir}`",
                 Location(f"{out_dir}/fleet.facts.json", 1, 1),
             )
         )
