@@ -25,7 +25,7 @@ from run import load_model, write_fleet  # bench/run.py, beside this script
 from generator import pipeline, write
 
 
-def before(files: dict[str, Any], fleet_file: str) -> dict[str, bytes]:
+def before(files: dict[str, Any], fleet_file: str, styles: Any = None) -> dict[str, bytes]:
     """``write.serialize_all`` as it was: PyYAML's representer for every YAML file, json's Python encoder."""
 
     def one(path: str, obj: Any) -> bytes:

@@ -18,7 +18,7 @@ from generator.parallel import chunks, fork_map, workers
 from generator.render import render
 from generator.routes import plan_files
 from generator.validate import validate_document
-from generator.write import serialize_all
+from generator.write import scalar_styles, serialize_all
 
 # Files computed in Python rather than by blueprints (data, not manifests): path -> JSON value.
 DataOutput = Callable[[Fleet], dict[str, Any]]
@@ -103,6 +103,8 @@ def render_output(
     ``validate=False`` skips the manifest schemas (``fleetgen diff`` compares bytes only).
     """
 
+    styles = scalar_styles()  # each worker's copy learns across the jobs it renders
+
     def one(job: tuple[int, list[Cluster]]) -> _Chunk:
         index, selected = job
         files = dict(render(fleet, blueprints, clusters=selected, hub=index == 0, engine_name=engine).files)
@@ -115,7 +117,7 @@ def render_output(
             crd_schemas,
             out_dir,
         ) if validate else manifests.Report((), 0, ())
-        contents = serialize_all(files, Path(fleet.file).name)
+        contents = serialize_all(files, Path(fleet.file).name, styles)
         api_findings = apivalidation.validate(fleet, files, out_dir, contents=contents)
         return _Chunk(_shared(files, contents, {}) if keep_objects else {}, contents,
                       report.findings + tuple(api_findings), report.validated, report.skipped)

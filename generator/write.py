@@ -112,9 +112,18 @@ def serialize(path: str, obj: Any, fleet_file: str, styles: yamlemit.Styles | No
     return (header(fleet_file) + body).encode()
 
 
-def serialize_all(files: dict[str, Any], fleet_file: str) -> dict[str, bytes]:
-    styles = yamlemit.Styles(dump_yaml)
-    return {path: serialize(path, files[path], fleet_file, styles) for path in sorted(files)}
+def scalar_styles() -> yamlemit.Styles:
+    """A memo of how the Dumper writes each scalar, to share between the ``serialize_all`` calls of one render."""
+    return yamlemit.Styles(dump_yaml)
+
+
+def serialize_all(files: dict[str, Any], fleet_file: str, styles: yamlemit.Styles | None = None) -> dict[str, bytes]:
+    """Every file's bytes. A shared ``styles`` keeps what it learned about short strings for the next call."""
+    memo = styles if styles is not None else scalar_styles()
+    contents = {path: serialize(path, files[path], fleet_file, memo) for path in sorted(files)}
+    if styles is not None:
+        styles.forget_long()
+    return contents
 
 
 @dataclass(frozen=True)

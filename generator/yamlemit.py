@@ -39,9 +39,13 @@ class Unsupported(Exception):
     """This document needs PyYAML itself (see the module docstring for when)."""
 
 
-# A string value as emitted after "key: " or "- ": its one line of text, or a literal
-# block (a header such as "|-" and its lines without indentation).
-_Text = str | tuple[str, tuple[str, ...]]
+# A value as emitted after "key: " or "- ": its one line of text, or, for a literal
+# block, a 1-tuple of its header (such as "|-"): the block's lines are the value's
+# own lines (checked against the dump when the value is probed), so none are kept.
+_Text = str | tuple[str]
+# Strings longer than this are forgotten by ``Styles.forget_long`` (a render job's
+# Corefiles and seed lists: rarely seen again by the next job, and large).
+LONG = 256
 
 
 class Styles:
@@ -91,6 +95,12 @@ class Styles:
         self.keys[k] = found = found + ":"
         return found
 
+    def forget_long(self) -> None:
+        """Drop what was learned about long strings (kept across render jobs, they would pile up)."""
+        for v in [v for v in self.values if len(v) > LONG]:
+            del self.values[v]
+        self._refused = {memo for memo in self._refused if not (type(memo[1]) is str and len(memo[1]) > LONG)}
+
     def _probe_value(self, v: Any) -> _Text | None:
         if type(v) not in _SCALARS or (type(v) is str and any(b in v for b in _OTHER_BREAKS)):
             return None
@@ -105,10 +115,12 @@ class Styles:
             header, _, block = body.partition("\n")
             if "+" in header:  # kept trailing newlines: libyaml then ends the document with "..."
                 return None
-            lines = block.split("\n")
-            if any(line and not line.startswith("  ") for line in lines):
+            dumped = block.split("\n")
+            if any(line and not line.startswith("  ") for line in dumped):
                 return None
-            return header, tuple(line[2:] for line in lines)
+            if type(v) is not str or [line[2:] for line in dumped] != _lines(v):
+                return None
+            return (header,)
         if "\n" in body or body.startswith((">", "&", "*", "!")):
             return None
         return body
@@ -135,10 +147,15 @@ def emit(doc: dict[str, Any], styles: Styles) -> str:
     return "".join(out)
 
 
-def _literal(head: str, block: tuple[str, tuple[str, ...]], indent: int, out: list[str]) -> None:
+def _lines(v: str) -> list[str]:
+    """A literal block's lines: the value's lines, less the one final line break the header's chomping implies."""
+    return (v[:-1] if v.endswith("\n") else v).split("\n")
+
+
+def _literal(head: str, header: str, v: str, indent: int, out: list[str]) -> None:
     pad = " " * indent
-    out.append(f"{head}{block[0]}\n")
-    out.append("".join(f"{pad}{line}\n" if line else "\n" for line in block[1]))
+    out.append(f"{head}{header}\n")
+    out.append("".join(f"{pad}{line}\n" if line else "\n" for line in _lines(v)))
 
 
 def _mapping(m: dict[Any, Any], indent: int, lead: str, out: list[str], styles: Styles, seen: set[int]) -> None:
@@ -174,7 +191,7 @@ def _mapping(m: dict[Any, Any], indent: int, lead: str, out: list[str], styles: 
                 raise Unsupported("long line")
             out.append(f"{head} {text}\n")
         else:
-            _literal(head + " ", text, indent + 2, out)  # type: ignore[arg-type]
+            _literal(head + " ", text[0], v, indent + 2, out)
 
 
 def _sequence(s: list[Any], indent: int, lead: str, out: list[str], styles: Styles, seen: set[int]) -> None:
@@ -207,4 +224,4 @@ def _sequence(s: list[Any], indent: int, lead: str, out: list[str], styles: Styl
                 raise Unsupported("long line")
             out.append(f"{dash}{text}\n")
         else:
-            _literal(dash, text, indent + 2, out)  # type: ignore[arg-type]
+            _literal(dash, text[0], v, indent + 2, out)

@@ -255,3 +255,19 @@ def test_deep_nesting_is_emitted_identically_or_fails_as_before(depth: int) -> N
     else:
         with pytest.raises(RecursionError):
             write.serialize("x.yaml", doc, "f")
+
+
+def test_a_memo_shared_by_render_jobs_forgets_long_strings_and_still_writes_the_same_bytes() -> None:
+    """render_output hands one Styles to every job of a worker; long strings are dropped after each job."""
+    corefile = "".join(f"c{i}.local:53 {{\n    errors\n    forward . 10.0.{i}.10\n}}\n" for i in range(20))
+    seeds = ",".join(f"cassandra-{i}.cassandra.db.svc.c{i}.local" for i in range(200))
+    job1 = {"a.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "data": {"Corefile": corefile, "seeds": seeds}}}
+    job2 = {"b.yaml": {"apiVersion": "v1", "kind": "ConfigMap", "data": {"Corefile": corefile + "x\n", "s": seeds,
+                                                                        "n": "c1.local"}}}
+    styles = write.scalar_styles()
+    first = write.serialize_all(job1, "fleet.yaml", styles)
+    assert corefile not in styles.values and seeds not in styles.values  # forgotten: longer than yamlemit.LONG
+    assert "v1" in styles.values and "Corefile" in styles.keys  # short ones stay for the next job
+    second = write.serialize_all(job2, "fleet.yaml", styles)
+    for job, out in ((job1, first), (job2, second)):
+        assert out == {p: reference(p, o, "fleet.yaml") for p, o in job.items()}
