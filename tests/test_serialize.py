@@ -95,6 +95,14 @@ DATA = st.recursive(
     max_leaves=24,
 )
 DOCS = st.dictionaries(TEXT, DATA, min_size=1, max_size=5)
+# Single-line keys (still hostile): most such documents are written by the emitter itself.
+LINE_TEXT = TEXT.filter(lambda s: not any(b in s for b in "\n\r\x85\u2028\u2029") and len(s.encode()) <= 128)
+LINE_KEYED = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(LINE_TEXT, children, max_size=4),
+    max_leaves=24,
+)
+LINE_KEYED_DOCS = st.dictionaries(LINE_TEXT, LINE_KEYED, min_size=1, max_size=5)
 SHARED_STYLES = yamlemit.Styles(write.dump_yaml)  # reused across examples, as across the files of a render
 
 
@@ -110,6 +118,13 @@ def test_generated_documents_with_hostile_strings_are_byte_identical_and_load_ba
     else:
         assert (write.header("fleet.yaml") + fast).encode() == expected
     assert yaml.safe_load(expected) == doc
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                                  HealthCheck.filter_too_much])
+@given(LINE_KEYED_DOCS)
+def test_generated_documents_with_single_line_keys_are_byte_identical(doc: dict[str, Any]) -> None:
+    test_generated_documents_with_hostile_strings_are_byte_identical_and_load_back.hypothesis.inner_test(doc)  # type: ignore[attr-defined]
 
 
 def test_every_hostile_string_at_every_depth_and_position() -> None:
