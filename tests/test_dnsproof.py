@@ -22,7 +22,8 @@ def rendered(tmp_path: Path, name: str = "three-providers.yaml") -> tuple[Fleet,
     shutil.copy(FLEETS / name, path)
     loaded = pipeline.load(path, "fleet.yaml")
     assert loaded.ok and loaded.fleet is not None
-    return loaded.fleet, copy.deepcopy(pipeline.render_output(loaded.fleet).files)
+    # one copy per file: byte-identical files share one object (pipeline._shared)
+    return loaded.fleet, {p: copy.deepcopy(o) for p, o in pipeline.render_output(loaded.fleet).files.items()}
 
 
 def parsable(fleet: Fleet, files: dict[str, Any]) -> list[str]:
