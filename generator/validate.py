@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 
+from generator import schemagate
 from generator.diagnostics import Finding, error
 from generator.loader import SourceMap, escape
 
@@ -61,6 +62,19 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(fleet_schema())
 
 
+@lru_cache(maxsize=1)
+def _gate() -> schemagate.Gate | None:
+    return schemagate.gate(fleet_schema())
+
+
+def schema_errors(data: Any) -> list[jsonschema.ValidationError]:
+    """The fleet schema's errors; none without asking Python when jsonschema-rs proves the document valid."""
+    gate = _gate()
+    if gate is not None and gate.is_valid(data):
+        return []
+    return list(_validator().iter_errors(data))
+
+
 def display_path(parts: Any) -> str:
     out = ""
     for part in parts:
@@ -71,7 +85,7 @@ def display_path(parts: Any) -> str:
 def validate_document(data: Any, source: SourceMap) -> list[Finding]:
     """Every schema error, each at the line and column of the node it is about."""
     findings: list[Finding] = []
-    for err in _validator().iter_errors(data):
+    for err in schema_errors(data):
         findings.extend(_to_findings(err, source))
     # a control character anywhere, also where the schema has no grammar (once per node)
     seen = {f.location for f in findings}
