@@ -26,7 +26,7 @@ both validators apply the same rules:
   the schema to Python. The regex engine is Rust's ``regex`` crate (no backtracking, so
   no match can be cut short by a step limit);
 * instances hold only what both read alike: dict with str keys, list, str, bool, None,
-  int within 64 bits and finite float (Rust would read a tuple as an array, NaN as null).
+  int within 64 bits and finite float (Rust would read a tuple as an array, NaN as no number).
 """
 
 from __future__ import annotations
@@ -67,6 +67,10 @@ _NAMED_SCHEMAS = frozenset({"properties", "$defs", "definitions"})
 _DATA = frozenset({"enum", "const", "default", "examples", "required", "dependentRequired", "type", "format"})
 _REF = re.compile(r"^[^#]*(#(/(\$defs|definitions)/[^/]+)?)?$")
 _INT64 = (-(1 << 63), 1 << 63)
+# Numeric bounds are left to Python unless they are integers every float holds exactly: Python
+# compares an int with a float exactly, a float conversion would not.
+_BOUNDS = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+_EXACT_FLOAT_INT = 1 << 53
 
 
 class Unsupported(Exception):
@@ -273,6 +277,8 @@ def rust_schema(node: Any, kind: str = "schema") -> Any:
             raise Unsupported(f"$schema {value!r}")
         if key == "$ref" and not (isinstance(value, str) and _REF.match(value)):
             raise Unsupported(f"$ref {value!r}")
+        if key in _BOUNDS and not (type(value) is int and abs(value) <= _EXACT_FLOAT_INT):
+            raise Unsupported(f"{key} {value!r}: compared exactly only when a float holds it exactly")
         if key == "pattern" and isinstance(value, str):
             out[key] = translate(value)
         elif key == "patternProperties" and isinstance(value, dict):
