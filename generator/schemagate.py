@@ -326,7 +326,7 @@ class Gate:
             return False
         try:
             return bool(self._check(instance))
-        except (ValueError, TypeError, OverflowError, RecursionError):
+        except Exception:  # an instance it cannot read, a reference it cannot resolve: Python decides
             return False
 
 

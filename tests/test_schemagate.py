@@ -328,3 +328,12 @@ def test_diagnostics_still_come_from_python(tmp_path: Path) -> None:
     name = obj["metadata"]["name"]
     assert [f.message for f in report.findings] == [f"Service {name}: spec.clusterIP: 5 is not of type 'string', 'null'"]
     assert schemas.gate("v1", "Service") is not None
+
+
+def test_a_gate_that_fails_leaves_the_instance_to_python() -> None:
+    import jsonschema_rs
+
+    def unresolvable(_instance: Any) -> bool:
+        raise jsonschema_rs.ReferencingError("late $ref")  # not a ValueError
+
+    assert schemagate.Gate(unresolvable).is_valid({}) is False
