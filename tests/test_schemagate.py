@@ -10,6 +10,7 @@ pattern translation, the instance guard or the keyword rules makes these fail (t
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import unicodedata
@@ -179,11 +180,15 @@ def test_fleet_grammar_violations_are_refused_by_the_gate(field: str, value: str
     assert validate.schema_errors(data)  # the Python diagnostics still come
 
 
-def rust_search(translated: str, text: str) -> bool:
+@functools.lru_cache(maxsize=None)
+def rust_pattern(translated: str) -> Any:
     import jsonschema_rs
 
-    return bool(jsonschema_rs.Draft202012Validator(
-        {"pattern": translated}, pattern_options=jsonschema_rs.RegexOptions()).is_valid(text))
+    return jsonschema_rs.Draft202012Validator({"pattern": translated}, pattern_options=jsonschema_rs.RegexOptions())
+
+
+def rust_search(translated: str, text: str) -> bool:
+    return bool(rust_pattern(translated).is_valid(text))
 
 
 def shipped_patterns() -> set[str]:
@@ -337,3 +342,26 @@ def test_a_gate_that_fails_leaves_the_instance_to_python() -> None:
         raise jsonschema_rs.ReferencingError("late $ref")  # not a ValueError
 
     assert schemagate.Gate(unresolvable).is_valid({}) is False
+
+
+SHIPPED_PATTERNS = sorted(shipped_patterns())
+
+
+@pytest.mark.parametrize("pattern", SHIPPED_PATTERNS)
+def test_rewrites_agree_with_python_on_generated_strings(pattern: str) -> None:
+    """Strings Python's regex generator says match, and near misses of them, get the same answer from Rust."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    try:
+        rust = schemagate.translate(pattern)
+    except schemagate.Unsupported:
+        pytest.skip("left to Python")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(st.from_regex(pattern), st.sampled_from(["", "\n", "\x1c", " ", "\u2028", "é", "\n\n"]), st.booleans())
+    def agree(text: str, extra: str, front: bool) -> None:
+        for candidate in (text, extra + text if front else text + extra):
+            assert rust_search(rust, candidate) == bool(re.search(pattern, candidate)), (candidate, rust)
+
+    agree()
