@@ -19,11 +19,11 @@ both validators apply the same rules:
 * every ``pattern`` and ``patternProperties`` key is rewritten into a Rust regex that
   matches exactly the strings Python's ``re.search`` matches: it is parsed by Python's
   own regex parser, every character class (``\\s``, ``\\d``, ``\\w``, ``.``, ranges,
-  negations) is spelled out as the code point ranges Python's engine matches (computed
-  by running Python's engine over every code point), Python's ``$`` is spelled
-  ``\\n?$`` where nothing follows it, and constructs with no exact equivalent
-  (case folding, lookbehind, word boundaries, backreferences, multi-line mode) leave
-  the schema to Python. The regex engine is Rust's ``regex`` crate (no backtracking, so
+  negations) and every case-folded ASCII character is spelled out as the code points
+  Python's engine matches (found by running it over every code point), Python's ``$`` is
+  spelled ``\\n?$`` where nothing follows it, and constructs with no exact equivalent
+  (case folding beyond ASCII literals, lookbehind, word boundaries, backreferences,
+  multi-line mode) leave the schema to Python. The regex engine is Rust's ``regex`` crate (no backtracking, so
   no match can be cut short by a step limit);
 * instances hold only what both read alike: dict with str keys, list, str, bool, None,
   int within 64 bits and finite float (Rust would read a tuple as an array, NaN as no number).
@@ -102,6 +102,33 @@ KNOWN_CATEGORIES: dict[tuple[str, bool, str], tuple[tuple[int, int], ...]] = {
 }
 
 
+# What an ASCII letter matches in Python's re with IGNORECASE besides its two cases, by Unicode database
+# version (tests/test_schemagate.py recomputes every ASCII character's set by running ``re``); any other
+# ASCII character matches only itself. Without an entry for the running version, (?i) stays with Python.
+KNOWN_ASCII_FOLDS: dict[str, dict[str, tuple[int, ...]]] = {
+    "14.0.0": {"i": (0x130, 0x131), "k": (0x212A,), "s": (0x17F,)},
+}
+
+
+def ascii_fold(code: int) -> tuple[int, ...]:
+    """The code points Python's ``re`` matches with the ASCII character ``code`` under IGNORECASE."""
+    import unicodedata
+
+    extras = KNOWN_ASCII_FOLDS.get(unicodedata.unidata_version)
+    if extras is None or code > 0x7F:
+        raise Unsupported("case folding")
+    char = chr(code)
+    if not char.isalpha():
+        return (code,)
+    return tuple(sorted({ord(char.lower()), ord(char.upper()), *extras.get(char.lower(), ())}))
+
+
+def scan_fold(code: int) -> tuple[int, ...]:
+    """The same set, found by running Python's ``re`` over every code point."""
+    rx = re.compile(re.escape(chr(code)), re.IGNORECASE)
+    return tuple(m.start() for m in rx.finditer(_every_code_point()))
+
+
 @lru_cache(maxsize=None)
 def _category(name: str, ascii_only: bool) -> tuple[tuple[int, int], ...]:
     """The code point ranges Python's ``re`` matches with ``\\d``, ``\\s`` or ``\\w``."""
@@ -164,8 +191,9 @@ def _class(ranges: Iterable[tuple[int, int]]) -> str:
 
 class _Translator:
     def __init__(self, flags: int) -> None:
-        if flags & (re.IGNORECASE | re.MULTILINE | re.LOCALE):
-            raise Unsupported("case folding or multi-line mode")
+        if flags & (re.MULTILINE | re.LOCALE):
+            raise Unsupported("multi-line or locale mode")
+        self.fold = bool(flags & re.IGNORECASE)
         self.ascii = bool(flags & re.ASCII)
         self.dotall = bool(flags & re.DOTALL)
 
@@ -179,7 +207,9 @@ class _Translator:
     def char_set(self, op: Any, av: Any) -> list[tuple[int, int]]:
         """The code points one single-character item matches."""
         if op is _sre_c.LITERAL:
-            return [(av, av)]
+            return [(c, c) for c in ascii_fold(av)] if self.fold else [(av, av)]
+        if self.fold and op is not _sre_c.ANY and not (op is _sre_c.IN and _only_literals(av)):
+            raise Unsupported(f"{op} under case folding")
         if op is _sre_c.NOT_LITERAL:
             return _complement([(av, av)])
         if op is _sre_c.ANY:
@@ -233,6 +263,10 @@ class _Translator:
                 out.append(_class(self.char_set(op, av)))
             i += 1
         return "".join(out)
+
+
+def _only_literals(items: Any) -> bool:
+    return all(op is _sre_c.LITERAL for op, _av in items)
 
 
 def _is_no_newline_ahead(item: tuple[Any, Any]) -> bool:
