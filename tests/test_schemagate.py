@@ -375,3 +375,35 @@ def test_rewrites_agree_with_python_on_generated_strings(pattern: str) -> None:
             assert rust_search(rust, candidate) == bool(re.search(pattern, candidate)), (candidate, rust)
 
     agree()
+
+
+def test_manifests_validate_asks_the_gate_after_the_first_distinct_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[bool] = []
+    real = schemagate.Gate.is_valid
+
+    def counted(self: schemagate.Gate, instance: Any) -> bool:
+        asked.append(real(self, instance))
+        return asked[-1]
+
+    monkeypatch.setattr(schemagate.Gate, "is_valid", counted)
+    maps = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"m{i}"}, "data": {"k": str(i)}}
+            for i in range(manifests.GATE_AFTER + 10)]
+    maps.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bad"}, "data": {"k": 1}})
+    report = manifests.validate([(f"{m['metadata']['name']}.yaml", m) for m in maps], "1.33")
+    assert asked == [True] * 10 + [False]  # the first GATE_AFTER objects went to Python alone
+    assert [f.message for f in report.findings] == ["ConfigMap bad: data.k: 1 is not of type 'string', 'null'"]
+    assert report.validated == len(maps)
+
+
+def test_a_large_fleet_document_is_decided_by_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.loader import load_bytes
+    from generator.synth import synthetic_fleet
+
+    doc = load_bytes(yaml.dump(synthetic_fleet(120), Dumper=yaml.CSafeDumper, sort_keys=False).encode(), "fleet.yaml")
+    assert len(doc.source.values) >= validate.GATE_MIN_NODES
+
+    def python_must_not_run() -> Any:
+        raise AssertionError("the Python validator ran on a valid large fleet")
+
+    monkeypatch.setattr(validate, "_validator", python_must_not_run)
+    assert validate.validate_document(doc.data, doc.source) == []
