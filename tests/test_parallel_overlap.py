@@ -65,3 +65,25 @@ def test_parallel_parse_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     digests = {rel: "same" for rel in data}
     merged = write.parse_files(data, digests, processes=1)
     assert merged["clusters/c1/dns/cm.yaml"] == merged["clusters/c2/dns/cm.yaml"]
+
+
+def test_render_is_the_same_whatever_the_jobs_and_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from generator import pipeline
+    from generator.synth import synthetic_fleet
+
+    (tmp_path / "fleet.yaml").write_text(yaml.safe_dump(synthetic_fleet(12, group_size=6), sort_keys=False))
+    fleet = pipeline.load(tmp_path / "fleet.yaml", "fleet.yaml").fleet
+    assert fleet is not None
+    one = pipeline.render_output(fleet, processes=1)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_CLUSTERS", 1)
+    monkeypatch.setattr(pipeline, "JOB_MAX_CLUSTERS", 5)  # three jobs over two workers
+    split = pipeline.render_output(fleet, processes=2)
+    assert split.contents == one.contents
+    assert split.files == one.files
+    assert [f.parsable() for f in split.findings] == [f.parsable() for f in one.findings]
+    # byte-identical files share one object, across jobs too
+    by_content: dict[bytes, set[int]] = {}
+    for path, obj in split.files.items():
+        by_content.setdefault(split.contents[path], set()).add(id(obj))
+    assert all(len(ids) == 1 for ids in by_content.values())
+    assert any(len([p for p in split.files if split.contents[p] == c]) > 1 for c in by_content)
