@@ -31,7 +31,8 @@ from generator.errors import FleetError
 
 DEFINITIONS_URI = "/api/_definitions.json"
 # Distinct objects the Python validator checks on its own before the jsonschema-rs gate is built
-# (importing it and translating the shared definitions costs ~40 ms: a small output never pays it).
+# (importing it and translating the shared definitions costs ~40 ms: a small output never pays it);
+# once built in a process, every later call uses it from the first object.
 GATE_AFTER = 48
 # Objects that are not Kubernetes API objects at all.
 NOT_API_OBJECTS = {("kustomize.config.k8s.io/v1beta1", "Kustomization")}
@@ -102,6 +103,10 @@ class SchemaSet:
             self._gates[key] = None if schema is None else schemagate.gate(schema, registry=self.rust_registry())
         return self._gates[key]
 
+    def gate_ready(self) -> bool:
+        """Whether this process already paid for the gate (later calls, e.g. the next render job, use it at once)."""
+        return self._rust_registry is not None
+
     def rust_registry(self) -> Any:
         if self._rust_registry is None:
             definitions = self.definitions()
@@ -169,7 +174,7 @@ def validate(
         loc = Location(f"{out_dir}/{path}", 1, 1)
         digest = hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str).encode()).digest()
         if digest not in verdicts:
-            verdicts[digest] = _verdict(obj, schemas, skipped, len(verdicts) >= GATE_AFTER)
+            verdicts[digest] = _verdict(obj, schemas, skipped, len(verdicts) >= GATE_AFTER or schemas.gate_ready())
         was_validated, messages = verdicts[digest]
         validated += was_validated
         findings.extend(error("manifest-schema", message, loc) for message in messages)

@@ -378,6 +378,7 @@ def test_rewrites_agree_with_python_on_generated_strings(pattern: str) -> None:
 
 
 def test_manifests_validate_asks_the_gate_after_the_first_distinct_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    manifests.schema_set.cache_clear()  # a process that has not built the gate yet
     asked: list[bool] = []
     real = schemagate.Gate.is_valid
 
@@ -393,6 +394,10 @@ def test_manifests_validate_asks_the_gate_after_the_first_distinct_objects(monke
     assert asked == [True] * 10 + [False]  # the first GATE_AFTER objects went to Python alone
     assert [f.message for f in report.findings] == ["ConfigMap bad: data.k: 1 is not of type 'string', 'null'"]
     assert report.validated == len(maps)
+    asked.clear()  # the next call (the next render job) uses the gate from its first object
+    report = manifests.validate([(f"{m['metadata']['name']}.yaml", m) for m in maps[::-1]], "1.33")
+    assert asked == [False] + [True] * len(maps[:-1])
+    assert [f.message for f in report.findings] == ["ConfigMap bad: data.k: 1 is not of type 'string', 'null'"]
 
 
 def test_a_large_fleet_document_is_decided_by_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
