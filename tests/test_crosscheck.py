@@ -120,7 +120,7 @@ NOT_APPLICABLE = {
 @pytest.mark.parametrize(("case", "fault"), [(c, f) for c in FLEETS for f in FAULTS if (c, f) not in NOT_APPLICABLE])
 def test_built_in_and_rego_agree(case: str, fault: str) -> None:
     fleet, rendered = render(case)
-    files = {p: copy.deepcopy(o) for p, o in rendered.items()}  # byte-identical files share one object
+    files = {path: copy.deepcopy(obj) for path, obj in rendered.items()}  # render_output shares equal files
     mutate, rule = FAULTS[fault]
     where = mutate(files)
     got = built_in(fleet, files)
@@ -134,7 +134,7 @@ def test_built_in_and_rego_agree(case: str, fault: str) -> None:
 
 def test_missing_peer_zone_exact_diagnostic() -> None:
     fleet, rendered = render("examples/discovery-forward/fleet.yaml")
-    files = {p: copy.deepcopy(o) for p, o in rendered.items()}  # byte-identical files share one object
+    files = {path: copy.deepcopy(obj) for path, obj in rendered.items()}  # render_output shares equal files
     assert crosscheck.peer_zones(fleet, files, "output") == []
     drop_peer_block(files)
     [finding] = crosscheck.peer_zones(fleet, files, "output")
@@ -147,7 +147,7 @@ def test_missing_peer_zone_exact_diagnostic() -> None:
 
 def test_inconsistent_ports_exact_diagnostic() -> None:
     fleet, rendered = render("examples/discovery-forward/fleet.yaml")
-    files = {p: copy.deepcopy(o) for p, o in rendered.items()}  # byte-identical files share one object
+    files = {path: copy.deepcopy(obj) for path, obj in rendered.items()}  # render_output shares equal files
     assert crosscheck.workload_ports(fleet, files, "output") == []
     rel = other_port(files)
     [finding] = crosscheck.workload_ports(fleet, files, "output")
