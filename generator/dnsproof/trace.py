@@ -213,6 +213,19 @@ class Tracer:
                 out.append((verdict[1] or "does not resolve", verdict[2]))
         return tuple(out)
 
+    def forget(self) -> None:
+        """Drop every walk and verdict memo and the per-server indexes (a proof does this between
+        components of the peer relation, to bound its memory). What is shared by content (plans,
+        zones, parsed upstreams) stays. Verdicts are memoised by the identity of walk ends, so both
+        go together: an end freed with the walks could hand its id to a new one."""
+        assert not self._busy
+        self._memo.clear()
+        self._finished.clear()
+        self._index.clear()
+        self._stubs.clear()
+        self._chosen.clear()
+        self._ports.clear()
+
     def file(self, path: str | None) -> str:
         return f"{self.out_dir}/{path}" if path else "(nothing rendered)"
 
