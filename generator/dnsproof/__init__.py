@@ -126,7 +126,7 @@ def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
     # Streamed per component of the peer relation: its walk and verdict memos are dropped before the
     # next one (peak memory: the largest component, not the fleet). What each lookup found is kept
     # by its report order and replayed in that order, so the findings are those of one pass.
-    found: dict[int, list[tuple[tuple[str, str, str | None], tuple[str, str]]]] = {}
+    by_lookup: dict[int, list[tuple[tuple[str, str, str | None], tuple[str, str]]]] = {}
     for batch in _batches(fleet, t):
         # Names of one class and owner break the same way from every asker: trace each class once.
         per_class: dict[tuple[object, ...], list[tuple[str, tuple[tuple[str, str | None], ...]]]] = {}
@@ -143,12 +143,12 @@ def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
                     results = per_class[key] = [(a, f) for a in askers if (f := t.failures(a, name, owner, cls))]
                 out += [((asker, failure, path), (name, owner)) for asker, failures in results for failure, path in failures]
             if out:
-                found[i] = out
+                by_lookup[i] = out
         t.forget()
     broken: dict[tuple[str, str, str | None], dict[tuple[str, str], None]] = {}
-    for i in sorted(found):
-        for where_, entry in found[i]:
-            broken.setdefault(where_, {}).setdefault(entry)
+    for i in sorted(by_lookup):
+        for at, entry in by_lookup[i]:
+            broken.setdefault(at, {}).setdefault(entry)
     findings = _extra_zones(fleet, t)
     for (asker, failure, path), found in broken.items():
         names = list(found)

@@ -183,7 +183,6 @@ def tokenize(text: str, source: str = "Corefile") -> list[Token]:
 
 
 _Shapes = tuple[tuple[tuple[ServerKey, ...], tuple[Directive, ...], int], ...]
-_UNSEEN: object = object()
 
 
 class ParseCache:
@@ -217,14 +216,16 @@ class ParseCache:
         line = 1
         for i, part in enumerate(parts):
             piece = part + "\n}" if i < len(parts) - 1 else part
-            shapes = self.pieces.get((piece, line), _UNSEEN)
-            if shapes is _UNSEEN:
+            key = (piece, line)
+            if key in self.pieces:
+                shapes = self.pieces[key]
+            else:
                 parsed = _plain_blocks(piece, source, line)
-                shapes = self.pieces[(piece, line)] = (
+                shapes = self.pieces[key] = (
                     None if parsed is None else tuple((b.keys, b.directives, b.line) for b in parsed))
             if shapes is None:
                 return None
-            blocks.extend(ServerBlock(keys, directives, source, at) for keys, directives, at in shapes)  # type: ignore[union-attr]
+            blocks.extend(ServerBlock(keys, directives, source, at) for keys, directives, at in shapes)
             line += part.count("\n") + 2
         return blocks
 
