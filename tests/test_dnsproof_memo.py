@@ -130,3 +130,23 @@ def test_forget_drops_memos_and_keeps_verdicts(two_groups: tuple[Fleet, dict[str
     assert not t._memo and not t._finished
     assert [t.failures(a, name, "c00005") for a in ("c00000", "c00001", "c00003")] == before
     assert before[0] and not before[1] and not before[2]
+
+
+def test_names_share_a_verdict_only_within_one_namespace(tmp_path: Path) -> None:
+    """Names are traced per class: zone class, length and the labels a verdict reads (namespace, "svc").
+    c00004 answers only namespace db: its db names resolve, the web ones are refused, from every peer."""
+    doc = synthetic_fleet(8, group_size=8)
+    doc["spec"]["workloads"].append({"name": "web", "namespace": "web", "ports": [{"name": "p", "port": 80}],
+                                     "placement": {f"c0000{i}": 1 for i in range(8)}, "seedsPerCluster": 1})
+    fleet, files = _render(tmp_path, doc)
+    cm = files[COREFILE.format("c00004")]
+    cm["data"]["Corefile"] = cm["data"]["Corefile"].replace(
+        "kubernetes c00004.local\n", "kubernetes c00004.local {\n        namespaces db\n    }\n")
+    t = dnsproof.tracer(fleet, files)
+    db = [f"{w}-0.{w}.db.svc.c00004.local" for w in ("cassandra-g0", "etcd-g0")]
+    assert t.name_class(db[0]) == t.name_class(db[1]) != t.name_class("web-0.web.web.svc.c00004.local")
+    assert _messages(fleet, files) == [
+        f"from c0000{i}, web-0.web.web.svc.c00004.local is refused by kubernetes in {COREFILE.format('c00004')}: "
+        "namespace web is not in its namespaces (db)"
+        for i in (4, 0, 1, 2, 3, 5, 6, 7)
+    ]

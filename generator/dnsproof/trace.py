@@ -28,7 +28,7 @@ from typing import Iterable, Iterator, NamedTuple
 from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone
 from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, ExternalAnswer, Leg, Route, Stop, flat
-from generator.dnsproof.names import Naming
+from generator.dnsproof.names import MCS, Naming
 from generator.dnsproof.pods import Pods
 from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint, ServicePort
 from generator.dnsproof.verdict import Verdict, Verdicts, class_labels
@@ -195,7 +195,7 @@ class Tracer:
         """Names of one class (and one owner) take the same routes with the same verdicts from any asker."""
         name = normalize_zone(name)
         zone = self.zone_class(name)
-        return zone, class_labels(name, zone)
+        return zone, class_labels(name, zone, self.naming.scheme(name) == MCS)
 
     def failures(self, asker: str, name: str, owner: str | None,
                  cls: tuple[str, tuple[object, ...]] | None = None) -> tuple[tuple[str, str | None], ...]:
