@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from generator import dnsproof, freshness, orphans, outdir, pipeline, teamdir, verify, write
+from generator import crosscheck, dnsproof, freshness, orphans, outdir, pipeline, teamdir, verify, write
 from generator.diagnostics import Finding, Location, error, sorted_findings
 from generator.errors import UsageError
 from generator.loader import load_file
@@ -192,19 +192,21 @@ def check_findings(
         owner = outdir.owner_for(fleet.name, fleet_path, out_dir)
         inputs = _inputs(fleet_path, blueprints, crd_schemas, None)
         files = None
+        raw: dict[str, bytes] = {}
         with outdir.opened(out_dir, create=False) as root:
             if root is not None:
                 with outdir.locked(root, exclusive=False):
                     cur = outdir.current(root)
                     if cur.state is not None and freshness.trusted(out_dir, inputs, cur.state.raw):
                         data = write.verify_exact(root, cur)
-                        files = write.parse_files(data) if data is not None else None
-                        if files is not None:
+                        files = write.parse_files(data, cur.state.files) if data is not None else None
+                        if files is not None and data is not None:
+                            raw = data
                             progress.stage(f"checking the current output as it is ({len(files)} files)")
                     if files is None:
                         progress.stage(f"rendering {len(fleet.clusters)} clusters in memory")
                         output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
-                        files = output.files
+                        files, raw = output.files, output.contents
                         findings.extend(output.findings)
                         stale = _stale(root, cur, output.contents, owner, fleet_path)
                         findings.extend(stale)
@@ -217,13 +219,15 @@ def check_findings(
                 findings.extend(_gitops_path(fleet, out_dir))
         if files is None:  # no output directory yet: check the render in memory
             output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
-            files = output.files
+            files, raw = output.files, output.contents
             findings.extend(output.findings)
             findings.extend(orphans.check_open(fleet, files, out_dir, None, None))
-        progress.stage(f"proving DNS resolution across {len(fleet.clusters)} clusters")
-        findings.extend(pipeline.check_output(fleet, files, out))
-        progress.stage(f"running policies over {len(files)} documents")
-        findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined))
+        progress.stage(f"running policies over {len(files)} documents, proving DNS resolution across "
+                       f"{len(fleet.clusters)} clusters meanwhile")
+        proof = files  # the DNS proof and the cross-cluster checks run here while the policy workers evaluate
+        findings.extend(policy_findings(files, out, policy_dirs, skip_combined=skip_combined, raw=raw,
+                                        meanwhile=lambda: pipeline.check_output(fleet, proof, out)
+                                        + crosscheck.run(fleet, proof, out)))
         progress.stage(f"done: {len(findings)} findings")
     return findings
 

@@ -126,6 +126,14 @@ def parse_state(raw: bytes, where: str) -> State:
 
 # --- directories opened without following links ------------------------------------------------
 
+def _holds_state(dir_fd: int) -> bool:
+    try:
+        os.stat(STATE_FILE, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 class Root:
     """An output directory opened once; every path below it is reached through directory fds."""
 
@@ -155,6 +163,7 @@ class Root:
             parent = self._chain[-1][1] if self._chain else self.fd
             name = parts[index]
             rel = "/".join(parts[: index + 1])
+            made = False  # a directory this call created holds no other fleet's state file
             try:
                 fd = os.open(name, _DIR_FLAGS, dir_fd=parent)
             except FileNotFoundError:
@@ -162,6 +171,7 @@ class Root:
                     return None
                 try:
                     os.mkdir(name, 0o755, dir_fd=parent)
+                    made = True
                 except FileExistsError:
                     pass
                 fd = os.open(name, _DIR_FLAGS, dir_fd=parent)
@@ -172,11 +182,7 @@ class Root:
                         "deletes through links: replace it with a real directory or remove it"
                     ) from None
                 raise
-            try:
-                os.stat(STATE_FILE, dir_fd=fd, follow_symlinks=False)
-            except FileNotFoundError:
-                pass
-            else:
+            if not made and _holds_state(fd):
                 os.close(fd)
                 raise OutputError(
                     f"{self.label(rel)} holds another fleet's output (its own {STATE_FILE}); "
@@ -235,11 +241,14 @@ class Root:
             os.unlink(tmp, dir_fd=fd)
             file_fd = os.open(tmp, flags, 0o644, dir_fd=fd)
         try:
-            with os.fdopen(file_fd, "wb") as fh:
-                fh.write(data)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(file_fd, view):]
                 if sync:
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                    os.fsync(file_fd)
+            finally:
+                os.close(file_fd)
             os.replace(tmp, name, src_dir_fd=fd, dst_dir_fd=fd)
         except BaseException:
             try:
@@ -339,12 +348,8 @@ class Root:
                 continue
             child = os.open(name, _DIR_FLAGS, dir_fd=fd)
             try:
-                try:
-                    os.stat(STATE_FILE, dir_fd=child, follow_symlinks=False)
-                    continue  # another fleet's output: not ours to list
-                except FileNotFoundError:
-                    pass
-                yield from self._walk(child, f"{prefix}{name}/")
+                if not _holds_state(child):  # else another fleet's output: not ours to list
+                    yield from self._walk(child, f"{prefix}{name}/")
             finally:
                 os.close(child)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import heapq
 import os
 import signal
-from typing import Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,11 +54,24 @@ def workers(requested: int | None = None) -> int:
 
 def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
     """``[fn(x) for x in items]``, in up to ``processes`` forked workers, results in order."""
+    with forked(fn, items, processes) as results:
+        return results()
+
+
+@contextmanager
+def forked(fn: Callable[[T], R], items: Sequence[T], processes: int) -> Iterator[Callable[[], list[R]]]:
+    """``fork_map`` started now, its results when the yielded callable is called.
+
+    The parent is free in between (the DNS proof runs while the workers evaluate
+    policies); leaving the block stops any worker still running. With one process
+    (or no fork) the work runs in this process when the results are asked for.
+    """
     global _task
     import multiprocessing  # only when work is split: a small fleet never pays for it
 
     if processes <= 1 or len(items) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(x) for x in items]
+        yield lambda: [fn(x) for x in items]
+        return
     _task = lambda i: fn(items[i])  # noqa: E731 - inherited by the children, never pickled
     try:
         # Workers are forked with SIGINT ignored (not only after their initializer ran: a Ctrl-C
@@ -67,8 +81,13 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], processes: int) -> list[R
             pool = multiprocessing.get_context("fork").Pool(min(processes, len(items)), initializer=_quiet_interrupts)
         finally:
             _restore_interrupts(previous)
-        with pool:
-            return pool.map(_run, range(len(items)), chunksize=1)  # type: ignore[arg-type]
+        with pool:  # terminates the workers on the way out
+            pending = pool.map_async(_run, range(len(items)), chunksize=1)
+
+            def results() -> list[R]:
+                return pending.get()  # type: ignore[return-value]
+
+            yield results
     finally:
         _task = None
 

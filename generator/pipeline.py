@@ -81,6 +81,9 @@ class _Chunk:
 
 # Below this many clusters a second process costs more than it saves.
 PARALLEL_MIN_CLUSTERS = 200
+# At most this many clusters per Jsonnet evaluation: a worker holds one job's objects
+# at a time (5,000 clusters in two jobs of 2,500 peaked at 1.27 GiB per worker).
+JOB_MAX_CLUSTERS = 250
 
 
 def render_output(
@@ -114,18 +117,20 @@ def render_output(
         ) if validate else manifests.Report((), 0, ())
         contents = serialize_all(files, Path(fleet.file).name)
         api_findings = apivalidation.validate(fleet, files, out_dir, contents=contents)
-        return _Chunk(files if keep_objects else {}, contents, report.findings + tuple(api_findings), report.validated,
-                      report.skipped)
+        return _Chunk(_shared(files, contents, {}) if keep_objects else {}, contents,
+                      report.findings + tuple(api_findings), report.validated, report.skipped)
 
     count = workers(processes) if len(fleet.clusters) >= PARALLEL_MIN_CLUSTERS else 1
-    jobs = list(enumerate(chunks(list(fleet.clusters), count)))
+    size = max(count, -(-len(fleet.clusters) // JOB_MAX_CLUSTERS))  # jobs, handed out as workers free up
+    jobs = list(enumerate(chunks(list(fleet.clusters), size)))
     results = fork_map(one, jobs, count)
     files: dict[str, Any] = {}
     contents: dict[str, bytes] = {}
     findings: list[Finding] = []
     skipped: set[tuple[str, str]] = set()
+    seen: dict[bytes, Any] = {}
     for chunk in results:
-        files.update(chunk.files)
+        files.update(_shared(chunk.files, chunk.contents, seen))
         contents.update(chunk.contents)
         findings.extend(chunk.findings)
         skipped.update(chunk.skipped)
@@ -136,6 +141,14 @@ def render_output(
         sum(c.validated for c in results),
         tuple(sorted(skipped)),
     )
+
+
+def _shared(files: dict[str, Any], contents: dict[str, bytes], seen: dict[bytes, Any]) -> dict[str, Any]:
+    """``files`` with one object per distinct file content (``seen``: content -> its object):
+    byte-identical files (a workload's headless Service in every cluster of a group) share
+    one object, pickled once and held once. Callers must not mutate the objects (the same
+    rule as ``write.parse_files``)."""
+    return {path: seen.setdefault(contents[path], obj) for path, obj in files.items()}
 
 
 def check_output(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> list[Finding]:

@@ -68,18 +68,41 @@ def test_missing_policy_dir_is_a_usage_error(example: Path, tmp_path: Path, flee
     assert run.err == f"fleetgen: policy directory {tmp_path / 'nope'} does not exist\n"
 
 
-def test_combined_policies_above_the_engine_limit_are_an_error(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def combined_policy(tmp_path: Path) -> Path:
+    """A user's combined-mode policy: at most one DNS ConfigMap per cluster."""
+    policy = tmp_path / "team-policy"
+    policy.mkdir()
+    (policy / "one.rego").write_text(
+        "package team.combined\n\nimport rego.v1\n\n"
+        "# METADATA\n# title: one DNS config per cluster\n# custom:\n#   id: team-one-dns-config\n"
+        "deny_two contains msg if {\n\tis_array(input)\n\tcount(input) > 100000\n\tmsg := \"too many\"\n}\n"
+    )
+    return policy
+
+
+def test_only_shipped_policies_never_need_combined_mode(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # the shipped policies are per-document; their cross-cluster twins are built in: no limit applies
     from generator.policy import output as policy_output
 
     monkeypatch.setattr(policy_output, "COMBINED_MAX_DOCUMENTS", 5)
     out = tmp_path / "output"
     run = fleetgen("check", str(example), "-o", str(out), "--format", "text")
+    assert (run.code, run.out) == (0, "0 error(s), 0 warning(s)\n")
+
+
+def test_combined_policies_above_the_engine_limit_are_an_error(example: Path, tmp_path: Path, fleetgen, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from generator.policy import output as policy_output
+
+    monkeypatch.setattr(policy_output, "COMBINED_MAX_DOCUMENTS", 5)
+    out = tmp_path / "output"
+    policy = combined_policy(tmp_path)
+    run = fleetgen("check", str(example), "-o", str(out), "--format", "text", "--policy", str(policy))
     assert run.code == 1
     assert run.out.splitlines() == [
         f"{out}/fleet.facts.json:1:1: [error] policy-combined-skipped combined-mode policies were not evaluated: "
-        "24 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
-        "pass --skip-combined-policies to skip them on purpose. "
-        f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies {out}`",
+        "24 documents exceed the 5 the embedded Rego engine evaluates in reasonable time (packages team.combined); "
+        "per-document policies ran; pass --skip-combined-policies to skip them on purpose. "
+        f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies --policy {policy} {out}`",
         "1 error(s), 0 warning(s)",
     ]
 
@@ -89,14 +112,35 @@ def test_combined_policies_above_the_limit_are_skipped_with_a_warning_when_asked
 
     monkeypatch.setattr(policy_output, "COMBINED_MAX_DOCUMENTS", 5)
     out = tmp_path / "output"
-    run = fleetgen("check", str(example), "-o", str(out), "--format", "text", "--skip-combined-policies")
+    policy = combined_policy(tmp_path)
+    run = fleetgen("check", str(example), "-o", str(out), "--format", "text", "--skip-combined-policies",
+                   "--policy", str(policy))
     assert run.code == 0
     assert run.out.splitlines() == [
         f"{out}/fleet.facts.json:1:1: [warning] policy-combined-skipped combined-mode policies were not evaluated: "
-        "24 documents exceed the 5 the embedded Rego engine evaluates in reasonable time; per-document policies ran; "
-        "skipped as asked (--skip-combined-policies). "
-        f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies {out}`",
+        "24 documents exceed the 5 the embedded Rego engine evaluates in reasonable time (packages team.combined); "
+        "per-document policies ran; skipped as asked (--skip-combined-policies). "
+        f"Run them with conftest: `conftest test --combine --all-namespaces --policy policies --policy {policy} {out}`",
         "0 error(s), 1 warning(s)",
+    ]
+
+
+def test_a_user_combined_policy_runs_below_the_limit(example: Path, tmp_path: Path, fleetgen) -> None:  # type: ignore[no-untyped-def]
+    policy = tmp_path / "team-policy"
+    policy.mkdir()
+    (policy / "count.rego").write_text(
+        "package team.combined\n\nimport rego.v1\n\n"
+        "# METADATA\n# title: small fleets only\n# custom:\n#   id: team-small\n"
+        "deny_big contains msg if {\n\tis_array(input)\n\tcount(input) > 3\n"
+        "\tmsg := sprintf(\"%d documents\", [count(input)])\n}\n"
+    )
+    out = tmp_path / "output"
+    run = fleetgen("check", str(example), "-o", str(out), "--format", "text", "--policy", str(policy))
+    assert run.code == 1
+    assert run.out.splitlines() == [
+        # a combined finding without a path sits at the first document
+        f"{out}/clusters/aws-euwest1/dns/configmap-coredns.yaml:1:1: [error] team-small 24 documents",
+        "1 error(s), 0 warning(s)",
     ]
 
 

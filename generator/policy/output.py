@@ -15,11 +15,11 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from generator.diagnostics import Finding, Location, error, sorted_findings, warning
 from generator.errors import UsageError
-from generator.parallel import balanced_chunks, fork_map, workers
+from generator.parallel import balanced_chunks, forked, workers
 from generator.policy import verdicts
 from generator.policy.runner import Document, PolicySet, evaluate, load_policies
 
@@ -58,6 +58,12 @@ def policy_set(dirs: tuple[Path, ...]) -> PolicySet:
     return load_policies(list(dirs))
 
 
+def combined_packages(policies: PolicySet, shipped: Path) -> list[str]:
+    """The packages of reporting rules that are not shipped: the ones combined mode evaluates."""
+    base = shipped.resolve()
+    return sorted({r.package for r in policies.rules if not Path(r.location.file).resolve().is_relative_to(base)})
+
+
 def documents(files: dict[str, Any], out_dir: str) -> list[Document]:
     """Every rendered YAML object and the facts document, with the cluster each belongs to."""
     out: list[Document] = []
@@ -70,61 +76,93 @@ def documents(files: dict[str, Any], out_dir: str) -> list[Document]:
     return out
 
 
-def _per_document(policies: PolicySet, docs: Sequence[Document]) -> list[Finding]:
-    groups: dict[str, list[Document]] = {}
-    size: dict[str, int] = {}  # digest -> estimated cost
+def _content_keys(docs: Sequence[Document], raw: Mapping[str, bytes] | None, out_dir: str) -> tuple[dict[str, str], dict[str, int]]:
+    """Each document's content key and each key's estimated evaluation cost.
+
+    With the files' bytes (``raw``, output-relative path -> bytes) the key is the
+    digest of the bytes, which determine the parsed contents, and the cost is counted
+    on them: no canonical re-serialization of every object. Otherwise the key is the
+    digest of the canonical JSON of the contents.
+    """
+    key_of: dict[str, str] = {}
+    cost: dict[str, int] = {}
+    prefix = f"{out_dir}/"
     for doc in docs:
-        canonical = json.dumps(doc.contents, sort_keys=True, separators=(",", ":")).encode()
-        digest = hashlib.sha256(canonical).hexdigest()  # a digest, not the text: memory
-        groups.setdefault(digest, []).append(doc)
-        size[digest] = canonical.count(b",") + canonical.count(b":") + DOCUMENT_OVERHEAD_NODES
+        data = raw.get(doc.path.removeprefix(prefix)) if raw is not None else None
+        if data is not None:
+            kind = "j" if doc.path.endswith(".json") else "y"
+            key = f"{kind}:{hashlib.sha256(data).hexdigest()}"
+            # YAML: a mapping entry per `:`, a list item per `- `; JSON: `,` and `:`
+            nodes = data.count(b":") + (data.count(b",") if kind == "j" else data.count(b"- "))
+        else:
+            canonical = json.dumps(doc.contents, sort_keys=True, separators=(",", ":")).encode()
+            key = hashlib.sha256(canonical).hexdigest()  # a digest, not the text: memory
+            nodes = canonical.count(b",") + canonical.count(b":")
+        key_of[doc.path] = key
+        cost.setdefault(key, nodes + DOCUMENT_OVERHEAD_NODES)
+    return key_of, cost
+
+
+def _per_document(policies: PolicySet, docs: Sequence[Document], raw: Mapping[str, bytes] | None, out_dir: str,
+                  meanwhile: Callable[[], list[Finding]]) -> list[Finding]:
+    key_of, cost = _content_keys(docs, raw, out_dir)
+    groups: dict[str, list[Document]] = {}
+    for doc in docs:
+        groups.setdefault(key_of[doc.path], []).append(doc)
     cache_key = verdicts.policy_digest(policies)
     known = verdicts.load(cache_key)
-    todo = [members[0] for digest, members in groups.items() if digest not in known]
+    todo = [members[0] for key, members in groups.items() if key not in known]
     count = workers() if len(todo) >= PARALLEL_MIN_DOCUMENTS else 1
-    digest_of = {members[0].path: digest for digest, members in groups.items()}
-    batches = balanced_chunks(todo, lambda doc: size[digest_of[doc.path]], count)
-    results = fork_map(lambda batch: evaluate(policies, batch), batches, count) if todo else []
-    fresh: dict[str, list[Finding]] = {digest_of[doc.path]: [] for doc in todo}
-    for batch_findings in results:
-        for finding in batch_findings:
-            fresh[digest_of[finding.location.file]].append(finding)
+    batches = balanced_chunks(todo, lambda doc: cost[key_of[doc.path]], count)
+    with forked(lambda batch: evaluate(policies, batch), batches if todo else [], count) as results:
+        findings = meanwhile()  # in this process, while the workers evaluate
+        fresh: dict[str, list[Finding]] = {key_of[doc.path]: [] for doc in todo}
+        for batch_findings in results():
+            for finding in batch_findings:
+                fresh[key_of[finding.location.file]].append(finding)
     for doc in todo:
-        known[digest_of[doc.path]] = verdicts.store(fresh[digest_of[doc.path]], doc.clusters)
+        known[key_of[doc.path]] = verdicts.store(fresh[key_of[doc.path]], doc.clusters)
     if todo:
-        verdicts.save(cache_key, {digest: known[digest] for digest in groups})
-    findings: list[Finding] = []
-    for digest, members in groups.items():
+        verdicts.save(cache_key, {key: known[key] for key in groups})
+    for key, members in groups.items():
         for doc in members:
-            findings.extend(verdicts.restore(known[digest], doc.path, doc.clusters))
+            findings.extend(verdicts.restore(known[key], doc.path, doc.clusters))
     return findings
 
 
 def policy_findings(
-    files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Path] = (), *, skip_combined: bool = False
+    files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Path] = (), *, skip_combined: bool = False,
+    raw: Mapping[str, bytes] | None = None, meanwhile: Callable[[], list[Finding]] = list,
 ) -> list[Finding]:
     """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined.
 
     Above ``COMBINED_MAX_DOCUMENTS`` combined mode does not run: an error finding, or a
-    warning with ``skip_combined`` (the user runs them elsewhere).
+    warning with ``skip_combined`` (the user runs them elsewhere). ``raw`` (the files'
+    bytes) makes grouping identical documents cheap; ``meanwhile`` runs in this process
+    while forked workers evaluate, and its findings are returned with the policies'.
     """
-    policies = policy_set((shipped_policies(), *extra_dirs))
+    shipped = shipped_policies()
+    policies = policy_set((shipped, *extra_dirs))
     docs = documents(files, out_dir)
-    findings = _per_document(policies, docs)
-    if len(docs) <= COMBINED_MAX_DOCUMENTS:
-        findings += evaluate(policies, docs, combined=True)
-    else:
+    findings = _per_document(policies, docs, raw, out_dir, meanwhile)
+    # The shipped policies are per-document ones (their cross-document twins are built-in
+    # checks, generator/crosscheck.py): combined mode runs the user's packages only.
+    user = combined_packages(policies, shipped)
+    if user and len(docs) <= COMBINED_MAX_DOCUMENTS:
+        findings += evaluate(policies, docs, combined=True, namespaces=user)
+    elif user:
         how = (
             "skipped as asked (--skip-combined-policies)" if skip_combined
             else "pass --skip-combined-policies to skip them on purpose"
         )
+        dirs = " ".join(f"--policy {d.as_posix()}" for d in extra_dirs)
         findings.append(
             (warning if skip_combined else error)(
                 "policy-combined-skipped",
                 f"combined-mode policies were not evaluated: {len(docs):,} documents exceed the "
-                f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time; "
-                f"per-document policies ran; {how}. Run them with conftest: "
-                f"`conftest test --combine --all-namespaces --policy policies {out_dir}`",
+                f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time "
+                f"(packages {', '.join(user)}); per-document policies ran; {how}. Run them with conftest: "
+                f"`conftest test --combine --all-namespaces --policy policies {dirs} {out_dir}`",
                 Location(f"{out_dir}/fleet.facts.json", 1, 1),
             )
         )

@@ -7,16 +7,18 @@ from pathlib import Path
 from generator.policy import Document, evaluate, load_policies, run_tests
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
+# conftest --combine twins of the built-in cross-cluster checks (generator/crosscheck.py)
+COMBINED = Path(__file__).resolve().parents[2] / "policies-combined"
 
 
 def test_every_rego_test_passes() -> None:
-    report = run_tests([POLICIES])
+    report = run_tests([POLICIES, COMBINED])
     assert report.failed == ()
     assert len(report.passed) > 0
 
 
 def test_every_reporting_rule_has_a_metadata_id() -> None:
-    policies = load_policies([POLICIES])
+    policies = load_policies([POLICIES, COMBINED])
     assert {rule.name: rule.rule_id for rule in policies.rules} == {
         "deny_missing_peer_zone": "dns-peer-zone-missing",
         "warn_single_cluster_workload": "workload-single-cluster",
@@ -47,7 +49,7 @@ def test_public_dns_gateway_is_denied_per_document() -> None:
 
 
 def test_corefile_missing_a_peer_is_denied_in_combined_mode() -> None:
-    policies = load_policies([POLICIES])
+    policies = load_policies([POLICIES, COMBINED])
     facts = {
         "fleet": "stateful-eu",
         "discovery": "forward",

@@ -34,7 +34,7 @@ clusters_by_name := {c.name: c | some c in lib.facts.clusters}
 
 missing_forwards := [{"cluster": cluster.name, "peer": peer.name, "zone": peer.zone, "endpoint": peer.dnsEndpoint} |
 	some cluster in lib.facts.clusters
-	have := {key(entry.zone, trim_suffix(entry.endpoint, ":53")) |
+	have := {key(entry.zone, host(entry.endpoint)) |
 		some config in dns_config_clusters
 		config.cluster == cluster.name
 		some entry in doc_forwards(config.doc)
@@ -50,6 +50,21 @@ missing_forwards := [{"cluster": cluster.name, "peer": peer.name, "zone": peer.z
 dns_config_clusters := [{"cluster": lib.path_cluster(doc.path), "doc": doc} | some doc in dns_configs]
 
 key(zone, endpoint) := concat("|", [zone, endpoint])
+
+# The address of an upstream: `10.0.0.1:53` -> `10.0.0.1`, `[fd10::53]:53` and
+# `[fd10::53]` -> `fd10::53`; a bare IPv6 address keeps its last group
+# (`fd10:2::53` is not `fd10:2:` on port 53).
+host(endpoint) := trim_suffix(trim_suffix(trim_prefix(endpoint, "["), ":53"), "]") if startswith(endpoint, "[")
+
+host(endpoint) := trim_suffix(endpoint, ":53") if {
+	not startswith(endpoint, "[")
+	count(split(endpoint, ":")) == 2
+}
+
+host(endpoint) := endpoint if {
+	not startswith(endpoint, "[")
+	count(split(endpoint, ":")) != 2
+}
 
 config_path(cluster) := min(paths) if {
 	paths := {doc.path | some doc in dns_configs; lib.path_cluster(doc.path) == cluster}

@@ -65,3 +65,26 @@ test_each_dns_config_is_assigned_its_cluster_once if {
 	# the rule every cluster's comparison reads (computed once), not a per-cluster rescan
 	dns.dns_config_clusters == [{"cluster": "aws-a", "doc": coredns}, {"cluster": "gcp-b", "doc": kube_dns}] with data.fleetgen.lib.documents as [facts, coredns, kube_dns]
 }
+
+test_ipv6_upstreams_with_and_without_port_pass if {
+	v6facts := {
+		"path": "output/fleet.facts.json",
+		"contents": {
+			"fleet": "v6", "discovery": "forward",
+			"clusters": [
+				{"name": "a", "zone": "a.local", "dnsEndpoint": "fd10:1::53", "peers": ["b", "c"]},
+				{"name": "b", "zone": "b.local", "dnsEndpoint": "fd10:2::53", "peers": []},
+				{"name": "c", "zone": "c.local", "dnsEndpoint": "fd10:3::53", "peers": []},
+			],
+		},
+	}
+	v6 := {
+		"path": "output/clusters/a/dns/configmap-coredns.yaml",
+		"contents": {
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": {"name": "coredns", "namespace": "kube-system"},
+			"data": {"Corefile": "b.local:53 {\n    forward . fd10:2::53\n}\nc.local:53 {\n    forward . [fd10:3::53]:53\n}\n"},
+		},
+	}
+	count(dns.deny_missing_peer_zone) == 0 with data.fleetgen.lib.documents as [v6facts, v6]
+}
