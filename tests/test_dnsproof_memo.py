@@ -27,7 +27,8 @@ def _render(tmp_path: Path, doc: dict[str, Any]) -> tuple[Fleet, dict[str, Any]]
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     loaded = pipeline.load(path, "fleet.yaml")
     assert loaded.ok and loaded.fleet is not None, [f.parsable() for f in loaded.findings]
-    return loaded.fleet, copy.deepcopy(pipeline.render_output(loaded.fleet).files)
+    # one copy per file: the render shares one object between byte-identical files
+    return loaded.fleet, {rel: copy.deepcopy(obj) for rel, obj in pipeline.render_output(loaded.fleet).files.items()}
 
 
 @pytest.fixture(scope="module")
