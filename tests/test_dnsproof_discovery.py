@@ -22,7 +22,8 @@ def rendered(tmp_path: Path, example: str) -> tuple[Fleet, dict[str, Any]]:
     shutil.copy(REPO / "examples" / example / "fleet.yaml", path)
     loaded = pipeline.load(path, "fleet.yaml")
     assert loaded.ok and loaded.fleet is not None
-    return loaded.fleet, copy.deepcopy(pipeline.render_output(loaded.fleet).files)
+    # one copy per file: the render shares one object between byte-identical files
+    return loaded.fleet, {rel: copy.deepcopy(obj) for rel, obj in pipeline.render_output(loaded.fleet).files.items()}
 
 
 def proof(fleet: Fleet, files: dict[str, Any]) -> list[str]:
