@@ -25,10 +25,15 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
+from generator import schemagate
 from generator.diagnostics import Finding, Location, error
 from generator.errors import FleetError
 
 DEFINITIONS_URI = "/api/_definitions.json"
+# Distinct objects the Python validator checks on its own before the jsonschema-rs gate is built
+# (importing it and translating the shared definitions costs ~40 ms: a small output never pays it);
+# once built in a process, every later call uses it from the first object.
+GATE_AFTER = 48
 # Objects that are not Kubernetes API objects at all.
 NOT_API_OBJECTS = {("kustomize.config.k8s.io/v1beta1", "Kustomization")}
 
@@ -61,12 +66,22 @@ class SchemaSet:
     directory: Path
     crd_dirs: tuple[Path, ...] = ()
     _registry: referencing.Registry | None = None
+    _definitions: dict[str, Any] | None = None
+    _rust_registry: Any = None  # jsonschema-rs registry of the definitions; False: not translatable
     _validators: dict[tuple[str, str], jsonschema.Draft202012Validator | None] = field(default_factory=dict)
+    _gates: dict[tuple[str, str], schemagate.Gate | None] = field(default_factory=dict)
+    _schemas: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
+
+    def definitions(self) -> dict[str, Any]:
+        if self._definitions is None:
+            self._definitions = json.loads((self.directory / "_definitions.json").read_text(encoding="utf-8"))
+        return self._definitions
 
     def registry(self) -> referencing.Registry:
         if self._registry is None:
-            defs = json.loads((self.directory / "_definitions.json").read_text(encoding="utf-8"))
-            resource = referencing.Resource.from_contents(defs, default_specification=referencing.jsonschema.DRAFT202012)
+            resource = referencing.Resource.from_contents(
+                self.definitions(), default_specification=referencing.jsonschema.DRAFT202012
+            )
             # crawl once: an uncrawled registry re-crawls the 2 MB definitions on every $ref lookup
             self._registry = referencing.Registry().with_resource(DEFINITIONS_URI, resource).crawl()
         return self._registry
@@ -74,17 +89,47 @@ class SchemaSet:
     def validator(self, api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
         key = (api_version, kind)
         if key not in self._validators:
-            self._validators[key] = self._load(api_version, kind)
+            schema = self._schema(api_version, kind)
+            self._validators[key] = (
+                None if schema is None else jsonschema.Draft202012Validator(schema, registry=self.registry())
+            )
         return self._validators[key]
 
-    def _load(self, api_version: str, kind: str) -> jsonschema.Draft202012Validator | None:
+    def gate(self, api_version: str, kind: str) -> schemagate.Gate | None:
+        """The jsonschema-rs validity gate for the kind's schema (None: the Python validator alone decides)."""
+        key = (api_version, kind)
+        if key not in self._gates:
+            schema = self._schema(api_version, kind)
+            self._gates[key] = None if schema is None else schemagate.gate(schema, registry=self.rust_registry())
+        return self._gates[key]
+
+    def gate_ready(self) -> bool:
+        """Whether this process already paid for the gate (later calls, e.g. the next render job, use it at once)."""
+        return self._rust_registry is not None
+
+    def rust_registry(self) -> Any:
+        if self._rust_registry is None:
+            definitions = self.definitions()
+            # a CRD schema (no $id) names the definitions "/api/_definitions.json" (jsonschema-rs's default base
+            # makes that json-schema:///api/...); a Kubernetes schema resolves it against its own https $id
+            uris = {"json-schema://" + DEFINITIONS_URI, str(definitions.get("$id") or "")} - {""}
+            self._rust_registry = schemagate.rust_registry((uri, definitions) for uri in sorted(uris))
+        return self._rust_registry if self._rust_registry is not False else False
+
+    def _schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
+        key = (api_version, kind)
+        if key not in self._schemas:
+            self._schemas[key] = self._read(api_version, kind)
+        return self._schemas[key]
+
+    def _read(self, api_version: str, kind: str) -> dict[str, Any] | None:
         name = f"{kind.lower()}-{_api_file_part(api_version)}.json"
         group_file = f"{kind.lower()}-{api_version.replace('/', '-')}.json"
         candidates = [self.directory / name] + [d / group_file for d in self.crd_dirs]
         for path in candidates:
             if path.is_file():
-                schema = json.loads(path.read_text(encoding="utf-8"))
-                return jsonschema.Draft202012Validator(schema, registry=self.registry())
+                schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+                return schema
         return None
 
 
@@ -129,20 +174,27 @@ def validate(
         loc = Location(f"{out_dir}/{path}", 1, 1)
         digest = hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str).encode()).digest()
         if digest not in verdicts:
-            verdicts[digest] = _verdict(obj, schemas, skipped)
+            verdicts[digest] = _verdict(obj, schemas, skipped, len(verdicts) >= GATE_AFTER or schemas.gate_ready())
         was_validated, messages = verdicts[digest]
         validated += was_validated
         findings.extend(error("manifest-schema", message, loc) for message in messages)
     return Report(tuple(findings), validated, tuple(sorted(skipped)))
 
 
-def _verdict(obj: Any, schemas: SchemaSet, skipped: set[tuple[str, str]]) -> tuple[bool, list[str]]:
-    """(whether a schema checked it, its schema errors) for one object."""
+def _verdict(obj: Any, schemas: SchemaSet, skipped: set[tuple[str, str]], use_gate: bool) -> tuple[bool, list[str]]:
+    """(whether a schema checked it, its schema errors) for one object.
+
+    With ``use_gate``, an object jsonschema-rs proves valid skips the Python validator (which would
+    report nothing); anything else gets the Python validator's errors, word for word.
+    """
     if not isinstance(obj, dict) or not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
         return False, ["not a Kubernetes object (apiVersion and kind are required)"]
     key = (obj["apiVersion"], obj["kind"])
     if key in NOT_API_OBJECTS:
         return False, []
+    gate = schemas.gate(*key) if use_gate else None
+    if gate is not None and gate.is_valid(obj):
+        return True, []  # jsonschema-rs proved it valid: the Python validator would report nothing
     validator = schemas.validator(*key)
     if validator is None:
         skipped.add(key)

@@ -11,10 +11,14 @@ from typing import Any
 
 import jsonschema
 
+from generator import schemagate
 from generator.diagnostics import Finding, error
 from generator.loader import SourceMap, escape
 
 SCHEMA_FILE = "fleet-v1alpha1.schema.json"
+# From this many YAML nodes on, jsonschema-rs decides first (generator/schemagate.py); below it, importing
+# and compiling it (~15 ms) costs more than the Python validator.
+GATE_MIN_NODES = 2000
 DNS_LABEL_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$(?!\\n)"
 # Characters no fleet value may hold: they end up inside Corefiles, JSON in ConfigMaps,
 # Helm values and annotations, where a line break starts new configuration.
@@ -61,6 +65,19 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(fleet_schema())
 
 
+@lru_cache(maxsize=1)
+def _gate() -> schemagate.Gate | None:
+    return schemagate.gate(fleet_schema())
+
+
+def schema_errors(data: Any, use_gate: bool = True) -> list[jsonschema.ValidationError]:
+    """The fleet schema's errors; none without asking Python when jsonschema-rs proves the document valid."""
+    gate = _gate() if use_gate else None
+    if gate is not None and gate.is_valid(data):
+        return []
+    return list(_validator().iter_errors(data))
+
+
 def display_path(parts: Any) -> str:
     out = ""
     for part in parts:
@@ -71,7 +88,7 @@ def display_path(parts: Any) -> str:
 def validate_document(data: Any, source: SourceMap) -> list[Finding]:
     """Every schema error, each at the line and column of the node it is about."""
     findings: list[Finding] = []
-    for err in _validator().iter_errors(data):
+    for err in schema_errors(data, use_gate=len(source.values) >= GATE_MIN_NODES):
         findings.extend(_to_findings(err, source))
     # a control character anywhere, also where the schema has no grammar (once per node)
     seen = {f.location for f in findings}

@@ -31,12 +31,6 @@ def render(case: str) -> tuple[Any, dict[str, Any]]:
     return loaded.fleet, pipeline.render_output(loaded.fleet).files
 
 
-def unshared(files: dict[str, Any]) -> dict[str, Any]:
-    """A copy to mutate: the render shares one object between byte-identical files, and one deepcopy
-    of the dict would keep them shared, so a fault put into one file would land in all of them."""
-    return {rel: copy.deepcopy(obj) for rel, obj in files.items()}
-
-
 def built_in(fleet: Any, files: dict[str, Any]) -> list[tuple[str, str, str, tuple[str, ...]]]:
     found = crosscheck.peer_zones(fleet, files, "output") + crosscheck.workload_ports(fleet, files, "output")
     return sorted((f.rule, f.location.file, f.message, f.clusters) for f in found)
@@ -126,7 +120,7 @@ NOT_APPLICABLE = {
 @pytest.mark.parametrize(("case", "fault"), [(c, f) for c in FLEETS for f in FAULTS if (c, f) not in NOT_APPLICABLE])
 def test_built_in_and_rego_agree(case: str, fault: str) -> None:
     fleet, rendered = render(case)
-    files = unshared(rendered)
+    files = {path: copy.deepcopy(obj) for path, obj in rendered.items()}  # render_output shares equal files
     mutate, rule = FAULTS[fault]
     where = mutate(files)
     got = built_in(fleet, files)
@@ -140,7 +134,7 @@ def test_built_in_and_rego_agree(case: str, fault: str) -> None:
 
 def test_missing_peer_zone_exact_diagnostic() -> None:
     fleet, rendered = render("examples/discovery-forward/fleet.yaml")
-    files = unshared(rendered)
+    files = {path: copy.deepcopy(obj) for path, obj in rendered.items()}  # render_output shares equal files
     assert crosscheck.peer_zones(fleet, files, "output") == []
     drop_peer_block(files)
     [finding] = crosscheck.peer_zones(fleet, files, "output")
@@ -153,7 +147,7 @@ def test_missing_peer_zone_exact_diagnostic() -> None:
 
 def test_inconsistent_ports_exact_diagnostic() -> None:
     fleet, rendered = render("examples/discovery-forward/fleet.yaml")
-    files = unshared(rendered)
+    files = {path: copy.deepcopy(obj) for path, obj in rendered.items()}  # render_output shares equal files
     assert crosscheck.workload_ports(fleet, files, "output") == []
     rel = other_port(files)
     [finding] = crosscheck.workload_ports(fleet, files, "output")

@@ -22,8 +22,8 @@ def rendered(tmp_path: Path, example: str) -> tuple[Fleet, dict[str, Any]]:
     shutil.copy(REPO / "examples" / example / "fleet.yaml", path)
     loaded = pipeline.load(path, "fleet.yaml")
     assert loaded.ok and loaded.fleet is not None
-    # one copy per file: the render shares one object between byte-identical files
-    return loaded.fleet, {rel: copy.deepcopy(obj) for rel, obj in pipeline.render_output(loaded.fleet).files.items()}
+    # one copy per file: render_output shares one object between byte-identical files, and tests edit one file
+    return loaded.fleet, {path: copy.deepcopy(obj) for path, obj in pipeline.render_output(loaded.fleet).files.items()}
 
 
 def proof(fleet: Fleet, files: dict[str, Any]) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import commands
+from generator import commands, manifests, schemagate, validate
 from tests.conftest import FLEETS, ROOT
 
 BASELINE = ROOT / "tests" / "findings" / "baseline.json"
@@ -43,3 +43,23 @@ def test_findings_unchanged(case: str, tmp_path: Path, monkeypatch: pytest.Monke
         BASELINE.write_text(json.dumps(dict(sorted(baseline.items())), indent=1, sort_keys=True) + "\n")
     assert case in baseline, f"no recorded findings for {case}"
     assert got == baseline[case]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_findings_unchanged_with_the_schema_gate_everywhere(case: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """jsonschema-rs first for every fleet document and every distinct object (small fleets skip it)."""
+    monkeypatch.setattr(manifests, "GATE_AFTER", 0)
+    monkeypatch.setattr(validate, "GATE_MIN_NODES", 0)
+    asked: list[bool] = []
+    real = schemagate.Gate.is_valid
+
+    def counted(self: schemagate.Gate, instance: object) -> bool:
+        verdict = real(self, instance)
+        asked.append(verdict)
+        return verdict
+
+    monkeypatch.setattr(schemagate.Gate, "is_valid", counted)
+    baseline = json.loads(BASELINE.read_text())
+    assert findings_of(case, tmp_path, monkeypatch) == baseline[case]
+    assert asked  # the gate decided at least the fleet document

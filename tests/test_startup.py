@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-HEAVY = ("jsonschema", "referencing", "regopy", "rjsonnet", "ruamel.yaml", "yaml", "multiprocessing", "generator.commands")
+HEAVY = ("jsonschema", "jsonschema_rs", "referencing", "regopy", "rjsonnet", "ruamel.yaml", "yaml", "multiprocessing", "generator.commands")
 
 
 def modules_after(*args: str, cwd: str = str(ROOT)) -> set[str]:
