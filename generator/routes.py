@@ -20,9 +20,11 @@ cross the links unencapsulated and need routes like in native mode.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
+import itertools
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Optional
 
 from generator.model import Cluster, Fleet, IPAddress, IPNetwork, Link
 
@@ -63,7 +65,15 @@ def routes_pods(fleet: Fleet) -> bool:
 
 
 def links_of(fleet: Fleet, cluster: str) -> tuple[Link, ...]:
-    return tuple(link for link in fleet.connectivity.links if cluster in link.clusters)
+    """The links ``cluster`` is in, in declaration order (indexed once per fleet, not scanned per cluster)."""
+    index: dict[str, tuple[Link, ...]] | None = fleet.memo.get("links_of")
+    if index is None:
+        members: dict[str, list[Link]] = {}
+        for link in fleet.connectivity.links:
+            for name in dict.fromkeys(link.clusters):
+                members.setdefault(name, []).append(link)
+        index = fleet.memo["links_of"] = {name: tuple(links) for name, links in members.items()}
+    return index.get(cluster, ())
 
 
 def _peer_destinations(fleet: Fleet, peer: Cluster, pods: bool) -> list[Destination]:
@@ -90,38 +100,144 @@ def summarise(networks: Iterable[IPNetwork]) -> tuple[IPNetwork, ...]:
     nothing widened), on integers, because it runs for every cluster and link."""
     nets = list(networks)
     out: list[IPNetwork] = []
-    for version, cls in ((4, ipaddress.IPv4Network), (6, ipaddress.IPv6Network)):
-        bits = 32 if version == 4 else 128
+    for version, bits in ((4, 32), (6, 128)):
         blocks = sorted((int(n.network_address), n.prefixlen) for n in nets if n.version == version)
-        stack: list[tuple[int, int]] = []  # (first, prefixlen), sorted, disjoint
-        for first, prefix in blocks:
-            if stack and first <= stack[-1][0] + (1 << (bits - stack[-1][1])) - 1:
-                continue  # inside the previous block (sorted by first, then widest first)
-            stack.append((first, prefix))
-            while len(stack) > 1:
-                (a, pa), (b, pb) = stack[-2], stack[-1]
-                size = 1 << (bits - pa)
-                if pa != pb or b != a + size or a % (2 * size):
-                    break
-                stack[-2:] = [(a, pa - 1)]
-        out += [cls((first, prefix)) for first, prefix in stack]
+        out += [_network(version, first, prefix) for first, prefix in _blocks(_merge(bits, blocks))]
     return tuple(out)
+
+
+# The summary being built: the top block and the stack below it, as an immutable linked list so that a
+# state can be kept and resumed from (``_Family.states``) without copying. None is the empty stack.
+_Stack = Optional[tuple[int, int, "_Stack"]]
+
+
+def _merge(bits: int, blocks: Iterable[tuple[int, int]], stack: _Stack = None) -> _Stack:
+    """Push ``blocks`` (first address, prefix length; sorted by address, widest first) onto ``stack``:
+    nested blocks dropped, aligned siblings merged. ``_blocks(result)`` is the exact summary."""
+    for first, prefix in blocks:
+        if stack is not None and first <= stack[0] + (1 << (bits - stack[1])) - 1:
+            continue  # inside the previous block (sorted by first, then widest first)
+        stack = (first, prefix, stack)
+        while True:
+            b, pb, below = stack
+            if below is None:
+                break
+            a, pa, rest = below
+            size = 1 << (bits - pa)
+            if pa != pb or b != a + size or a % (2 * size):
+                break
+            stack = (a, pa - 1, rest)
+    return stack
+
+
+def _blocks(stack: _Stack) -> list[tuple[int, int]]:
+    out = []
+    while stack is not None:
+        out.append((stack[0], stack[1]))
+        stack = stack[2]
+    out.reverse()
+    return out
+
+
+def _network(version: int, first: int, prefix: int) -> IPNetwork:
+    return (ipaddress.IPv4Network if version == 4 else ipaddress.IPv6Network)((first, prefix))
 
 
 def _span(network: IPNetwork) -> tuple[int, int, int]:
     return network.version, int(network.network_address), int(network.broadcast_address)
 
 
-def _overlaps_any(span: tuple[int, int, int], spans: tuple[tuple[int, int, int], ...]) -> bool:
-    return any(span[0] == o[0] and span[1] <= o[2] and o[1] <= span[2] for o in spans)
+class _Entry(NamedTuple):
+    """A routable destination with its integer span, computed once per fleet."""
+
+    version: int
+    first: int
+    last: int
+    prefix: int
+    dest: Destination
+
+
+@dataclass(frozen=True)
+class _Family:
+    """One address family of a link's destinations, sorted for ``_merge`` (by first address, widest first)."""
+
+    version: int
+    order: tuple[int, ...]  # entry indexes in that order
+    firsts: tuple[int, ...]  # first address of each, in that order
+    prefixes: tuple[int, ...]  # prefix length of each, in that order
+    reach: tuple[int, ...]  # the highest last address among the entries up to each position
+    position: dict[int, int]  # entry index -> its position in ``order``
+    states: tuple[_Stack, ...]  # the summary of all entries before each position (shared, never copied)
+
+    def summary(self, skip: set[int]) -> list[tuple[int, int]]:
+        """The exact summary of every entry not in ``skip``, resumed from the last state before the first one skipped."""
+        start = min((self.position[i] for i in skip if i in self.position), default=len(self.order))
+        bits = 32 if self.version == 4 else 128
+        rest = ((self.firsts[k], self.prefixes[k]) for k in range(start, len(self.order)) if self.order[k] not in skip)
+        return _blocks(_merge(bits, rest, self.states[start]))
+
+
+
+@dataclass(frozen=True)
+class _LinkTable:
+    """What a link routes, computed once per link and shared by every member: each member's
+    destinations (link order) and, per address family, the same sorted for summarising and overlap tests."""
+
+    members: tuple[str, ...]
+    entries: tuple[_Entry, ...]
+    families: tuple[_Family, ...]
+
+    def overlapping(self, spans: Iterable[tuple[int, int, int]]) -> set[int]:
+        """Indexes of the entries that overlap any of ``spans`` (version, first, last)."""
+        hit: set[int] = set()
+        for version, first, last in spans:
+            for fam in self.families:
+                if fam.version != version:
+                    continue
+                j = bisect.bisect_right(fam.firsts, last) - 1  # every entry after j starts above ``last``
+                while j >= 0 and fam.reach[j] >= first:  # none at or before j reaches ``first`` once reach < first
+                    i = fam.order[j]
+                    if self.entries[i].last >= first:
+                        hit.add(i)
+                    j -= 1
+        return hit
+
+
+def _link_table(fleet: Fleet, link: Link, destinations: dict[str, list[Destination]], pods: bool) -> _LinkTable:
+    members = tuple(p for p in dict.fromkeys(link.clusters) if fleet.cluster(p) is not None)
+    entries = []
+    for name in members:
+        if name not in destinations:
+            destinations[name] = _peer_destinations(fleet, fleet.by_name[name], pods)
+        for dest in destinations[name]:
+            version, first, last = _span(dest.network)
+            entries.append(_Entry(version, first, last, dest.network.prefixlen, dest))
+    families = []
+    for version in (4, 6):
+        order = sorted((i for i, e in enumerate(entries) if e.version == version),
+                       key=lambda i: (entries[i].first, entries[i].prefix))
+        firsts = tuple(entries[i].first for i in order)
+        prefixes = tuple(entries[i].prefix for i in order)
+        reach = tuple(itertools.accumulate((entries[i].last for i in order), max))
+        states: list[_Stack] = [None]
+        for block in zip(firsts, prefixes):
+            states.append(_merge(32 if version == 4 else 128, (block,), states[-1]))
+        families.append(_Family(version, tuple(order), firsts, prefixes, reach,
+                                {i: k for k, i in enumerate(order)}, tuple(states)))
+    return _LinkTable(members, tuple(entries), tuple(families))
 
 
 def cluster_routes(
-    fleet: Fleet, cluster: Cluster, destinations: dict[str, list[Destination]] | None = None
+    fleet: Fleet, cluster: Cluster, destinations: dict[str, list[Destination]] | None = None,
+    tables: dict[int, _LinkTable] | None = None, networks: dict[tuple[int, int, int], IPNetwork] | None = None,
 ) -> ClusterRoutes:
-    """One cluster's plan; ``destinations`` (peer -> its routable ranges) may be shared across clusters."""
+    """One cluster's plan. ``destinations`` (peer -> its routable ranges), ``tables`` (per link) and
+    ``networks`` (summary blocks) may be shared across clusters: a link's destinations are read,
+    sorted and indexed once for all its members, so one member's plan costs the size of its link."""
     pods = routes_pods(fleet)
     cache = destinations if destinations is not None else {}
+    per_link = tables if tables is not None else {}
+    nets = networks if networks is not None else {}
     own_networks = [r.network for r in cluster.ranges if r.network is not None]
     for address in (cluster.endpoint_address, mesh_address(fleet, cluster)):
         if address is not None:
@@ -129,19 +245,31 @@ def cluster_routes(
     own = tuple(_span(n) for n in own_networks)
     entries = []
     for link in links_of(fleet, cluster.name):
-        peers = tuple(
-            p for p in dict.fromkeys(link.clusters) if p != cluster.name and fleet.cluster(p) is not None
-        )
+        table = per_link.get(id(link))
+        if table is None:
+            table = per_link[id(link)] = _link_table(fleet, link, cache, pods)
+        peers = tuple(p for p in table.members if p != cluster.name)
+        overlapping = table.overlapping(own)
         routed: list[Destination] = []
         dropped: list[Destination] = []
-        for name in peers:
-            if name not in cache:
-                cache[name] = _peer_destinations(fleet, fleet.by_name[name], pods)
-            for dest in cache[name]:
-                (dropped if _overlaps_any(_span(dest.network), own) else routed).append(dest)
-        entries.append(
-            LinkRoutes(link, peers, summarise(d.network for d in routed), tuple(routed), tuple(dropped))
-        )
+        skip: set[int] = set()
+        for i, e in enumerate(table.entries):
+            if e.dest.peer == cluster.name:
+                skip.add(i)
+            elif i in overlapping:
+                skip.add(i)
+                dropped.append(e.dest)
+            else:
+                routed.append(e.dest)
+        summary: list[IPNetwork] = []
+        for fam in table.families:
+            for first, prefix in fam.summary(skip):
+                key = (fam.version, first, prefix)
+                net = nets.get(key)
+                if net is None:
+                    net = nets[key] = _network(*key)
+                summary.append(net)
+        entries.append(LinkRoutes(link, peers, tuple(summary), tuple(routed), tuple(dropped)))
     return ClusterRoutes(cluster.name, tuple(entries))
 
 
@@ -156,11 +284,13 @@ def fleet_routes(fleet: Fleet) -> tuple[ClusterRoutes, ...]:
 def _fleet_routes(fleet: Fleet) -> tuple[ClusterRoutes, ...]:
     seen: set[str] = set()
     destinations: dict[str, list[Destination]] = {}
+    tables: dict[int, _LinkTable] = {}
+    networks: dict[tuple[int, int, int], IPNetwork] = {}
     out = []
     for cluster in fleet.clusters:
         if cluster.name not in seen:
             seen.add(cluster.name)
-            out.append(cluster_routes(fleet, cluster, destinations))
+            out.append(cluster_routes(fleet, cluster, destinations, tables, networks))
     return tuple(out)
 
 

@@ -103,3 +103,49 @@ def test_plain_fast_path_reads_like_the_general_parser() -> None:
     assert plain == _Parser(tokenize(text, "Corefile"), "Corefile", {}, None, 0).server_blocks()
     for other in ('x:53 {\n    a "q"\n}\n', "x:53\n{\n}\n", "x:53 {\n    a } b\n}\n", "import foo\n", "x:53 {\n"):
         assert _plain_blocks(other, "Corefile") is None
+
+
+PEER = "z.local:53 {\n    errors\n    forward . 10.0.0.9\n}\n"
+ROOT = ".:53 {\n    errors\n    forward . /etc/resolv.conf {\n        max_concurrent 10\n    }\n}\n"
+OWN = "a.local:53 {\n    kubernetes a.local\n}\n"
+
+
+@pytest.mark.parametrize("texts", [
+    [ROOT + OWN + PEER, ROOT + PEER + OWN],  # the same block at another line: its own lines, never the other's
+    [ROOT + OWN + PEER, ROOT + OWN.replace("a.local", "b.local") + PEER],  # same line, another file: shared
+    ["a.local {\n    hosts {\n}\n    log\n}\n" + PEER, PEER],  # a `}` alone that closes a directive, not a block
+    ["# c\n" + PEER + "\n# d\n" + OWN, "x:53, y:54 {\n    log\n}\n" + PEER + 'q:53 {\n    log "a b"\n}\n'],
+])
+def test_parse_cache_gives_what_parse_gives(texts: list[str]) -> None:
+    from generator.dnsproof.corefile import ParseCache
+
+    cache = ParseCache()
+    for round_ in range(2):  # the second round reads every piece from the cache
+        for i, text in enumerate(texts):
+            source = f"file-{i}"
+            assert parse(text, source, cache=cache) == parse(text, source), (round_, i)
+
+
+def test_parse_cache_shares_blocks_by_text_and_line_and_names_each_file() -> None:
+    from generator.dnsproof.corefile import ParseCache
+
+    cache = ParseCache()
+    one = parse(ROOT + OWN + PEER, "one", cache=cache).blocks
+    two = parse(ROOT + OWN.replace("a.local", "b.local") + PEER, "two", cache=cache).blocks
+    moved = parse(ROOT + PEER + OWN, "moved", cache=cache).blocks
+    assert one[2].directives is two[2].directives
+    assert (one[2].source, two[2].source, one[2].line, two[2].line) == ("one", "two", 10, 10)
+    assert one[1].directives != two[1].directives
+    assert moved[1].keys == one[2].keys and [d.line for d in moved[1].directives] == [8, 9]
+
+
+def test_parse_cache_never_keeps_an_error() -> None:
+    from generator.dnsproof.corefile import ParseCache
+
+    cache = ParseCache()
+    bad = PEER + "b.local:99999 {\n    log\n}\n"
+    for _ in range(2):
+        with pytest.raises(CorefileError) as info:
+            parse(bad, "bad", cache=cache)
+        assert (info.value.source, info.value.line, info.value.message) == ("bad", 5, "server key 'b.local:99999' has an invalid port")
+    assert parse(PEER, "good", cache=cache).blocks[0].source == "good"

@@ -6,7 +6,7 @@ import ipaddress
 import json
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing_helpers import HEAD, all_findings, cluster, findings, write
@@ -169,3 +169,36 @@ def test_summarise_agrees_with_collapse_addresses(blocks: list[tuple[int, int, b
     want = list(ipaddress.collapse_addresses(n for n in nets if n.version == 4))
     want += list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
     assert list(summarise(iter(nets))) == want
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    octets=st.lists(st.integers(1, 4), min_size=2, max_size=6),
+    links=st.lists(st.lists(st.integers(0, 5), min_size=2, max_size=5), min_size=1, max_size=3),
+)
+def test_shared_link_tables_plan_like_one_cluster_at_a_time(tmp_path: Path, octets: list[int], links: list[list[int]]) -> None:
+    """A link's destinations are sorted, indexed and partly summarised once for all its members; each
+    member's plan must still be its own: peers' ranges minus the ones overlapping its own ranges (clusters
+    may share an octet, so ranges overlap), summarised like ipaddress.collapse_addresses."""
+    from generator.routes import _peer_destinations, fleet_routes
+
+    names = [f"c{i}" for i in range(len(octets))]
+    text_links = "".join(
+        f"      - {{name: l{j}, clusters: [{', '.join(names[i % len(names)] for i in members)}], via: vpn}}\n"
+        for j, members in enumerate(links)
+    )
+    path = write(tmp_path, HEAD + _links(text_links) + "  clusters:\n" + "".join(cluster(n, o) for n, o in zip(names, octets)))
+    loaded = pipeline.load(path, path.name)
+    assert loaded.fleet is not None
+    fleet = loaded.fleet
+    for cr in fleet_routes(fleet):
+        me = fleet.by_name[cr.cluster]
+        own = [r.network for r in me.ranges if r.network is not None] + [ipaddress.ip_network(me.endpoint_address)]
+        for lr in cr.links:
+            peers = tuple(p for p in dict.fromkeys(lr.link.clusters) if p != cr.cluster)
+            raw = [d for p in peers for d in _peer_destinations(fleet, fleet.by_name[p], True)]
+            routed = [d for d in raw if not any(d.network.overlaps(o) for o in own)]
+            assert lr.peers == peers
+            assert lr.raw == tuple(routed)
+            assert lr.own == tuple(d for d in raw if d not in routed)
+            assert list(lr.destinations) == list(ipaddress.collapse_addresses(d.network for d in routed))

@@ -89,25 +89,66 @@ def prove(fleet: Fleet, files: dict[str, Any], out_dir: str = "output") -> list[
         return _prove(fleet, files, out_dir)
 
 
+def _components(fleet: Fleet) -> dict[str, str]:
+    """Cluster -> the first cluster (fleet order) of its connected component of the peer relation."""
+    component: dict[str, str] = {}
+    for first in fleet.by_name:
+        if first in component:
+            continue
+        component[first] = first
+        todo = [first]
+        while todo:
+            for peer in fleet.peers.get(todo.pop(), ()):
+                if peer not in component:
+                    component[peer] = first
+                    todo.append(peer)
+    return component
+
+
+Lookup = tuple[int, str, str, tuple[str, ...]]  # (report order, seed name, owner, askers)
+
+
+def _batches(fleet: Fleet, t: Tracer) -> list[list[Lookup]]:
+    """The lookups per component of the peer relation, components in order of first appearance. A
+    name's askers are its owner and the owner's peers: one component. Walks from them reach the
+    servers of other components only through forwards that leave their groups (rare)."""
+    component = _components(fleet)
+    batches: dict[str, list[Lookup]] = {}
+    askers_of: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for i, (name, owner, askers) in enumerate(_lookups(fleet, t)):
+        askers = askers_of.setdefault(askers, askers)  # one tuple per owner, not per seed name
+        batches.setdefault(component.get(owner, owner), []).append((i, name, owner, askers))
+    return list(batches.values())
+
+
 def _prove(fleet: Fleet, files: dict[str, Any], out_dir: str) -> list[Finding]:
     t = tracer(fleet, files, out_dir)
+    # Streamed per component of the peer relation: its walk and verdict memos are dropped before the
+    # next one (peak memory: the largest component, not the fleet). What each lookup found is kept
+    # by its report order and replayed in that order, so the findings are those of one pass.
+    by_lookup: dict[int, list[tuple[tuple[str, str, str | None], tuple[str, str]]]] = {}
+    for batch in _batches(fleet, t):
+        # Names of one class and owner break the same way from every asker: trace each class once.
+        per_class: dict[tuple[object, ...], list[tuple[str, tuple[tuple[str, str | None], ...]]]] = {}
+        for i, name, owner, askers in batch:
+            out: list[tuple[tuple[str, str, str | None], tuple[str, str]]] = []
+            missing = t.missing(name, owner)
+            if missing is not None:  # a seed that names no pod: the seeds list itself is wrong
+                out += [((asker, f"names {missing}", None), (name, owner)) for asker in askers]
+            else:
+                cls = t.name_class(name)
+                key = (owner, askers, cls)
+                results = per_class.get(key)
+                if results is None:
+                    results = per_class[key] = [(a, f) for a in askers if (f := t.failures(a, name, owner, cls))]
+                out += [((asker, failure, path), (name, owner)) for asker, failures in results for failure, path in failures]
+            if out:
+                by_lookup[i] = out
+        t.forget()
     broken: dict[tuple[str, str, str | None], dict[tuple[str, str], None]] = {}
-    # Names of one class and owner break the same way from every asker: trace each class once.
-    per_class: dict[tuple[object, ...], list[tuple[str, tuple[tuple[str, str | None], ...]]]] = {}
-    for name, owner, askers in _lookups(fleet, t):
-        missing = t.missing(name, owner)
-        if missing is not None:  # a seed that names no pod: the seeds list itself is wrong
-            for asker in askers:
-                broken.setdefault((asker, f"names {missing}", None), {}).setdefault((name, owner))
-            continue
-        cls = t.name_class(name)
-        key = (owner, askers, cls)
-        results = per_class.get(key)
-        if results is None:
-            results = per_class[key] = [(a, f) for a in askers if (f := t.failures(a, name, owner, cls))]
-        for asker, failures in results:
-            for failure, path in failures:
-                broken.setdefault((asker, failure, path), {}).setdefault((name, owner))
+    for i in sorted(by_lookup):
+        for at, entry in by_lookup[i]:
+            broken.setdefault(at, {}).setdefault(entry)
     findings = _extra_zones(fleet, t)
     for (asker, failure, path), found in broken.items():
         names = list(found)

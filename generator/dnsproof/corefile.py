@@ -49,12 +49,13 @@ class Directive(NamedTuple):
     """A plugin line (or a line inside a plugin's block): name, arguments, nested lines.
 
     Directive, ServerKey and ServerBlock are named tuples (immutable, like frozen dataclasses, but
-    about three times cheaper to build): a 1,000-cluster fleet's Corefiles hold 200,000 of them."""
+    about three times cheaper to build): a 1,000-cluster fleet's Corefiles hold 200,000 of them. A
+    directive records its line but not its file: identical server blocks at the same line of different
+    files share their directives (``ParseCache``); the ``ServerBlock`` names the file."""
 
     name: str
     args: tuple[str, ...]
     block: tuple[Directive, ...]
-    source: str
     line: int
 
     def sub(self, name: str) -> tuple[Directive, ...]:
@@ -181,8 +182,58 @@ def tokenize(text: str, source: str = "Corefile") -> list[Token]:
     return tokens
 
 
+_Shapes = tuple[tuple[tuple[ServerKey, ...], tuple[Directive, ...], int], ...]
+
+
+class ParseCache:
+    """Parsed pieces shared by content across many Corefiles (one cache per fleet proof).
+
+    A fleet's Corefiles repeat themselves: every cluster of a group carries the same server block
+    for a peer's zone, mostly at the same line. Plain text is cut after each line that is exactly
+    ``}`` and each piece is parsed once per (text, first line); the server blocks built from it share
+    its keys and directives. Token lists are kept per text for the general parser (the AKS base
+    Corefile is the same for every AKS cluster). Errors are never cached: a piece that does not
+    parse is parsed again in place, and the result is what ``parse`` without a cache returns."""
+
+    def __init__(self) -> None:
+        self.pieces: dict[tuple[str, int], _Shapes | None] = {}
+        self.tokens: dict[str, list[Token]] = {}
+
+    def tokenize(self, text: str, source: str) -> list[Token]:
+        tokens = self.tokens.get(text)
+        if tokens is None:
+            tokens = self.tokens[text] = tokenize(text, source)
+        return tokens
+
+    def plain_blocks(self, text: str, source: str) -> list[ServerBlock] | None:
+        """``_plain_blocks(text, source)``, piece by piece. A piece starts where the whole-text parse is
+        between server blocks (after a top-level ``}``) or it does not parse alone and the whole text
+        is None too; either way each line is read in the same state as in one pass."""
+        if '"' in text or "import" in text:
+            return None
+        parts = text.split("\n}\n")
+        blocks: list[ServerBlock] = []
+        line = 1
+        for i, part in enumerate(parts):
+            piece = part + "\n}" if i < len(parts) - 1 else part
+            key = (piece, line)
+            if key in self.pieces:
+                shapes = self.pieces[key]
+            else:
+                parsed = _plain_blocks(piece, source, line)
+                shapes = self.pieces[key] = (
+                    None if parsed is None else tuple((b.keys, b.directives, b.line) for b in parsed))
+            if shapes is None:
+                return None
+            blocks.extend(ServerBlock(keys, directives, source, at) for keys, directives, at in shapes)
+            line += part.count("\n") + 2
+        return blocks
+
+
 class _Parser:
-    def __init__(self, tokens: list[Token], source: str, snippets: dict[str, list[Token]], importer: Importer | None, depth: int) -> None:
+    def __init__(self, tokens: list[Token], source: str, snippets: dict[str, list[Token]], importer: Importer | None,
+                 depth: int, cache: ParseCache | None = None) -> None:
+        self.cache = cache
         self.tokens = tokens
         self.pos = 0
         self.source = source
@@ -218,11 +269,12 @@ class _Parser:
             if not tok.quoted and tok.text == "import":
                 line = self._line()
                 for source, text in self._imports(line):
-                    plain = _plain_blocks(text, source)
+                    plain = self.cache.plain_blocks(text, source) if self.cache else _plain_blocks(text, source)
                     if plain is not None:
                         blocks.extend(plain)
                         continue
-                    sub = _Parser(tokenize(text, source), source, self.snippets, self.importer, self.depth + 1)
+                    sub = _Parser(self._tokenize(text, source), source, self.snippets, self.importer, self.depth + 1,
+                                  self.cache)
                     blocks.extend(sub.server_blocks())
                 continue
             blocks.append(self._server_block())
@@ -288,7 +340,7 @@ class _Parser:
                 out.extend(self._import_directives(line))
                 continue
             block = tuple(self._directives(line[0], closing=True)) if opens else ()
-            out.append(Directive(line[0].text.lower(), tuple(t.text for t in line[1:]), block, self.source, line[0].line))
+            out.append(Directive(line[0].text.lower(), tuple(t.text for t in line[1:]), block, line[0].line))
         if closing:
             raise self._error(f"block opened at line {opener.line} is not closed", opener)
         return out
@@ -296,9 +348,12 @@ class _Parser:
     def _import_directives(self, line: list[Token]) -> list[Directive]:
         out: list[Directive] = []
         for source, text in self._imports(line):
-            sub = _Parser(tokenize(text, source), source, self.snippets, self.importer, self.depth + 1)
+            sub = _Parser(self._tokenize(text, source), source, self.snippets, self.importer, self.depth + 1, self.cache)
             out.extend(sub._directives(token("import", line[0].line, line[0].column), closing=False))
         return out
+
+    def _tokenize(self, text: str, source: str) -> list[Token]:
+        return self.cache.tokenize(text, source) if self.cache else tokenize(text, source)
 
     def _imports(self, line: list[Token]) -> list[tuple[str, str]]:
         if len(line) != 2:
@@ -323,7 +378,7 @@ def _detokenize(tokens: list[Token]) -> str:
     return "\n".join(" ".join(lines.get(k, [])) for k in range(1, last + 1)) + "\n"
 
 
-def _plain_blocks(text: str, source: str) -> list[ServerBlock] | None:
+def _plain_blocks(text: str, source: str, first_line: int = 1) -> list[ServerBlock] | None:
     """The common case, line by line without tokens: no quotes, snippets or imports, every block
     opened by a ``{`` ending its line and closed by a ``}`` alone on its line. None for anything
     else (the general parser then reads it and reports any error); the result is the same."""
@@ -334,7 +389,7 @@ def _plain_blocks(text: str, source: str) -> list[ServerBlock] | None:
     keys: tuple[ServerKey, ...] = ()
     top: list[Directive] = []
     key_line = 0
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(text.split("\n"), first_line):
         words = _WORD.findall(line)
         for i, word in enumerate(words):
             if word[0] == "#":
@@ -357,7 +412,7 @@ def _plain_blocks(text: str, source: str) -> list[ServerBlock] | None:
                 keys = ()
                 continue
             name, args, at, children = stack.pop()
-            (stack[-1][3] if stack else top).append(Directive(name, args, tuple(children), source, at))
+            (stack[-1][3] if stack else top).append(Directive(name, args, tuple(children), at))
             continue
         opens = last == "{"
         body = words[:-1] if opens else words
@@ -366,16 +421,18 @@ def _plain_blocks(text: str, source: str) -> list[ServerBlock] | None:
         if opens:
             stack.append((body[0].lower(), tuple(body[1:]), number, []))
         else:
-            (stack[-1][3] if stack else top).append(Directive(body[0].lower(), tuple(body[1:]), (), source, number))
+            (stack[-1][3] if stack else top).append(Directive(body[0].lower(), tuple(body[1:]), (), number))
     return blocks if not keys else None
 
 
-def parse(text: str, source: str = "Corefile", importer: Importer | None = None) -> Corefile:
-    """Parse a Corefile. Raises CorefileError with the source, line and column of the problem."""
-    plain = _plain_blocks(text, source)
+def parse(text: str, source: str = "Corefile", importer: Importer | None = None,
+          cache: ParseCache | None = None) -> Corefile:
+    """Parse a Corefile. Raises CorefileError with the source, line and column of the problem.
+    ``cache``: share what is parsed by content with other Corefiles (same result, see ParseCache)."""
+    plain = cache.plain_blocks(text, source) if cache else _plain_blocks(text, source)
     if plain is not None:
         return Corefile(tuple(plain))
-    parser = _Parser(tokenize(text, source), source, {}, importer, 0)
+    parser = _Parser(cache.tokenize(text, source) if cache else tokenize(text, source), source, {}, importer, 0, cache)
     return Corefile(tuple(parser.server_blocks()))
 
 

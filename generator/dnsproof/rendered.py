@@ -13,7 +13,7 @@ from typing import Any
 
 from generator.dnsproof import corefile
 from generator.lb import is_private
-from generator.dnsproof.corefile import Corefile, CorefileError
+from generator.dnsproof.corefile import Corefile, CorefileError, ParseCache
 
 # The pods every managed or kubeadm cluster runs for its own DNS, whatever the server.
 PROVIDER_DNS_NAMESPACE = "kube-system"
@@ -149,14 +149,30 @@ def _data(obj: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def _parse(text: str, path: str, importer: corefile.Importer | None = None) -> tuple[Corefile | None, str | None]:
+class Shared:
+    """What the rendered DNS of many clusters shares by content (one per fleet proof): parsed
+    Corefile pieces (corefile.ParseCache) and parsed stubDomains texts."""
+
+    def __init__(self) -> None:
+        self.corefiles = ParseCache()
+        self.stubs: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], str | None]] = {}
+
+    def stub_domains(self, text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], str | None]:
+        hit = self.stubs.get(text)
+        if hit is None:
+            hit = self.stubs[text] = _stub_domains(text)
+        return hit
+
+
+def _parse(text: str, path: str, importer: corefile.Importer | None = None,
+           shared: Shared | None = None) -> tuple[Corefile | None, str | None]:
     try:
-        return corefile.parse(text, path, importer), None
+        return corefile.parse(text, path, importer, shared.corefiles if shared else None), None
     except CorefileError as exc:
         return None, f"its Corefile does not parse ({exc})"
 
 
-def _provider_server(name: str, objs: dict[str, dict[str, Any]]) -> DnsServer:
+def _provider_server(name: str, objs: dict[str, dict[str, Any]], shared: Shared | None = None) -> DnsServer:
     base = dict(cluster=name, namespace=PROVIDER_DNS_NAMESPACE, labels=tuple(sorted(PROVIDER_DNS_LABELS.items())))
     hit = _find(objs, "ConfigMap", "kube-system", "coredns")
     if hit:
@@ -164,18 +180,19 @@ def _provider_server(name: str, objs: dict[str, dict[str, Any]]) -> DnsServer:
         text = _data(obj).get("Corefile")
         if text is None:
             return DnsServer(kind="coredns", title=f"{name} CoreDNS", path=path, problem="it has no Corefile key", **base)  # type: ignore[arg-type]
-        parsed, problem = _parse(text, path)
+        parsed, problem = _parse(text, path, None, shared)
         return DnsServer(kind="coredns", title=f"{name} CoreDNS", path=path, corefile=parsed, problem=problem, **base)  # type: ignore[arg-type]
     hit = _find(objs, "ConfigMap", "kube-system", "coredns-custom")
     if hit:
         path, obj = hit
         custom = _data(obj)
-        parsed, problem = _parse(AKS_BASE_COREFILE, f"{path} (AKS Corefile)", corefile.glob_importer(custom, "custom/"))
+        parsed, problem = _parse(AKS_BASE_COREFILE, f"{path} (AKS Corefile)", corefile.glob_importer(custom, "custom/"), shared)
         return DnsServer(kind="aks-coredns", title=f"{name} CoreDNS with coredns-custom", path=path, corefile=parsed, problem=problem, **base)  # type: ignore[arg-type]
     hit = _find(objs, "ConfigMap", "kube-system", "kube-dns")
     if hit:
         path, obj = hit
-        stubs, problem = _stub_domains(_data(obj).get("stubDomains", "{}"))
+        text = _data(obj).get("stubDomains", "{}")
+        stubs, problem = shared.stub_domains(text) if shared else _stub_domains(text)
         return DnsServer(kind="kube-dns", title=f"{name} kube-dns", path=path, stubs=stubs, problem=problem, **base)  # type: ignore[arg-type]
     return DnsServer(kind="none", title=f"{name} provider DNS", path=None,
                      problem="no coredns, coredns-custom or kube-dns ConfigMap is rendered for it", **base)  # type: ignore[arg-type]
@@ -191,7 +208,7 @@ def _stub_domains(text: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], s
     return tuple((corefile.normalize_zone(str(k)), tuple(str(ip) for ip in v)) for k, v in raw.items()), None
 
 
-def _rendered_servers(name: str, objs: dict[str, dict[str, Any]]) -> list[DnsServer]:
+def _rendered_servers(name: str, objs: dict[str, dict[str, Any]], shared: Shared | None = None) -> list[DnsServer]:
     """CoreDNS pods the output itself runs (e.g. the fleet DNS gateway), with their mounted Corefile."""
     out = []
     for path in sorted(objs):
@@ -213,7 +230,7 @@ def _rendered_servers(name: str, objs: dict[str, dict[str, Any]]) -> list[DnsSer
                 out.append(DnsServer(title=title, path=path, problem=problem, mounts=mounts, **base))  # type: ignore[arg-type]
             else:
                 cm_path, text = conf
-                parsed, problem = _parse(text, cm_path)
+                parsed, problem = _parse(text, cm_path, None, shared)
                 out.append(DnsServer(title=title, path=cm_path, corefile=parsed, problem=problem, mounts=mounts, **base))  # type: ignore[arg-type]
             break
     return out
@@ -325,11 +342,13 @@ def _properties(objs: dict[str, dict[str, Any]]) -> tuple[tuple[str, str], ...]:
                         for o in objs.values() if _meta(o)[0] == "ClusterProperty"))
 
 
-def cluster_dns(name: str, objs: dict[str, dict[str, Any]], named: dict[str, str] | None = None) -> ClusterDns:
+def cluster_dns(name: str, objs: dict[str, dict[str, Any]], named: dict[str, str] | None = None,
+                shared: Shared | None = None) -> ClusterDns:
     """``objs``: the cluster's rendered objects (output-relative path -> object); ``named``: the
-    cluster's reserved address names (GKE) -> the IP each holds, as the fleet declares them."""
-    resolver = _provider_server(name, objs)
-    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs)),
+    cluster's reserved address names (GKE) -> the IP each holds, as the fleet declares them;
+    ``shared``: parse what other clusters render identically once (see ``Shared``)."""
+    resolver = _provider_server(name, objs, shared)
+    return ClusterDns(name, resolver, (resolver, *_rendered_servers(name, objs, shared)),
                       tuple(_endpoints(name, objs, named or {})),
                       tuple(_cluster_ips(name, objs)), _exports(objs), _properties(objs))
 
@@ -341,4 +360,5 @@ def fleet_dns(clusters: list[str] | tuple[str, ...], files: dict[str, Any],
         parts = path.split("/", 2)
         if len(parts) == 3 and parts[0] == "clusters" and parts[1] in per and isinstance(obj, dict):
             per[parts[1]][path] = obj
-    return {name: cluster_dns(name, per[name], (named or {}).get(name)) for name in clusters}
+    shared = Shared()
+    return {name: cluster_dns(name, per[name], (named or {}).get(name), shared) for name in clusters}

@@ -28,7 +28,7 @@ from typing import Iterable, Iterator, NamedTuple
 from generator.dnsproof.consul import ConsulDns
 from generator.dnsproof.corefile import Directive, ServerBlock, ServerKey, in_zone, normalize_zone
 from generator.dnsproof.legs import Answer, ConsulAnswer, Explanation, ExternalAnswer, Leg, Route, Stop, flat
-from generator.dnsproof.names import Naming
+from generator.dnsproof.names import MCS, Naming
 from generator.dnsproof.pods import Pods
 from generator.dnsproof.rendered import ClusterDns, DnsServer, Endpoint, ServicePort
 from generator.dnsproof.verdict import Verdict, Verdicts, class_labels
@@ -115,7 +115,8 @@ class Tracer:
         self._memo: dict[tuple[int, str, int], _Walk] = {}
         self._upstream: dict[str, Upstream] = {}
         self._busy: set[tuple[int, str, int]] = set()
-        self._plans: dict[int, _Plan] = {}
+        self._plans: dict[tuple[int, int], _Plan] = {}  # by (keys, directives): blocks share them (ParseCache)
+        self._block_zones: dict[tuple[int, int], tuple[str, ...]] = {}
         self._ports: dict[tuple[int, int, str], ServicePort | None] = {}
         self._chosen: dict[int, tuple[str, tuple[DnsServer, ...]]] = {}
         self._finished: dict[tuple[int, str | None, str, tuple[object, ...]], Verdict] = {}
@@ -145,15 +146,22 @@ class Tracer:
         for zone, _ in server.stubs:
             yield zone
         for block in server.corefile.blocks if server.corefile else ():
-            for key in block.keys:
-                yield key.zone
+            yield from self._zones_in(block)
+
+    def _zones_in(self, block: ServerBlock) -> tuple[str, ...]:
+        key = (id(block.keys), id(block.directives))
+        hit = self._block_zones.get(key)
+        if hit is None:
+            out = [k.zone for k in block.keys]
             plan = self._plan(block)
             for plugin, zones in plan.answering:
-                yield from zones
-                yield from (normalize_zone(a) for d in plugin.block if d.name == "multicluster" for a in d.args)
+                out += zones
+                out += (normalize_zone(a) for d in plugin.block if d.name == "multicluster" for a in d.args)
             for _, from_zone, excepted, _ in plan.forwards:
-                yield from_zone
-                yield from excepted
+                out.append(from_zone)
+                out += excepted
+            hit = self._block_zones[key] = tuple(out)
+        return hit
 
     # -- public -------------------------------------------------------------
     def owner_of(self, name: str) -> str | None:
@@ -187,7 +195,7 @@ class Tracer:
         """Names of one class (and one owner) take the same routes with the same verdicts from any asker."""
         name = normalize_zone(name)
         zone = self.zone_class(name)
-        return zone, class_labels(name, zone)
+        return zone, class_labels(name, zone, self.naming.scheme(name) == MCS)
 
     def failures(self, asker: str, name: str, owner: str | None,
                  cls: tuple[str, tuple[object, ...]] | None = None) -> tuple[tuple[str, str | None], ...]:
@@ -204,6 +212,19 @@ class Tracer:
             if not verdict[0]:
                 out.append((verdict[1] or "does not resolve", verdict[2]))
         return tuple(out)
+
+    def forget(self) -> None:
+        """Drop every walk and verdict memo and the per-server indexes (a proof does this between
+        components of the peer relation, to bound its memory). What is shared by content (plans,
+        zones, parsed upstreams) stays. Verdicts are memoised by the identity of walk ends, so both
+        go together: an end freed with the walks could hand its id to a new one."""
+        assert not self._busy
+        self._memo.clear()
+        self._finished.clear()
+        self._index.clear()
+        self._stubs.clear()
+        self._chosen.clear()
+        self._ports.clear()
 
     def file(self, path: str | None) -> str:
         return f"{self.out_dir}/{path}" if path else "(nothing rendered)"
@@ -258,7 +279,8 @@ class Tracer:
         return index.get((port, "."))
 
     def _plan(self, block: ServerBlock) -> _Plan:
-        plan = self._plans.get(id(block))
+        key = (id(block.keys), id(block.directives))
+        plan = self._plans.get(key)
         if plan is None:
             answering = []
             forwards = []
@@ -268,7 +290,7 @@ class Tracer:
                 elif p.name == "forward" and p.args:
                     excepted = tuple(normalize_zone(z) for d in p.block if d.name == "except" for z in d.args)
                     forwards.append((p, normalize_zone(p.args[0]), excepted, any(d.name == "force_tcp" for d in p.block)))
-            plan = self._plans[id(block)] = _Plan(tuple(answering), tuple(forwards))
+            plan = self._plans[key] = _Plan(tuple(answering), tuple(forwards))
         return plan
 
     def _coredns(self, server: DnsServer, zone: str, port: int, seen: Seen, depth: int) -> _Walk:

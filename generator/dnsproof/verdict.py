@@ -32,11 +32,16 @@ def relative(name: str, zone: str) -> list[str]:
     return labels if zone == "." else labels[: len(labels) - len(zone.split("."))]
 
 
-def class_labels(name: str, zone: str) -> tuple[object, ...]:
-    """What ``Verdicts.finish`` may read of a name under ``zone`` (see ``Verdicts.finish``):
-    its length, and all labels but the first (the pod's hostname) once there are 3 or more."""
+def class_labels(name: str, zone: str, mcs: bool = False) -> tuple[object, ...]:
+    """What ``Verdicts.finish`` may read of a name under ``zone`` (see ``Verdicts.finish``): its
+    length and, relative to ``zone``, the last two labels (namespace, "svc"; the answering zone is
+    ``zone`` or a suffix of it, so its own labels above the name's are fixed), plus labels [1:4] of an
+    mcs name (cluster id, service, namespace). Names of 2 labels or fewer keep all of them. So the
+    pods and Services of one namespace under one zone class share a class, whatever their names."""
     rel = relative(name, zone)
-    return (len(rel), *(rel[1:] if len(rel) >= 3 else rel))
+    if len(rel) < 3:
+        return (len(rel), *rel)
+    return (len(rel), *(rel[1:4] if mcs else ()), *rel[-2:])
 
 
 class Verdicts:
