@@ -74,8 +74,12 @@ is_manifest if {
 # document. The words: every credential key and suffix below (lowered), and the
 # PEM marker `private key-----`; `passw` covers passwd and password.
 may_hold_credentials if {
-	regex.match(`passw|token|private[ _-]?key|key-?data|cadata|certdata`, lower(sprintf("%v", [input])))
+	regex.match(`passw|token|private[ _-]?key|key-?data|cadata|certdata`, lower(document_text))
 }
+
+# The whole input as text, once per document (a rule is evaluated once per query; both
+# pre-filters read it).
+document_text := sprintf("%v", [input])
 
 # Keys that hold credentials: exact names (kubeconfig, Argo CD cluster TLS
 # config) and, case-insensitively, anything ending in password/token/private key.

@@ -33,7 +33,7 @@ url_leaves := [[path, value] | walk(input, [path, value]); is_string(value); con
 
 # A cheap filter before the walk: a URL and something that can carry a credential.
 may_hold_url_credentials if {
-	text := sprintf("%v", [input])
+	text := document_text
 	contains(text, "://")
 	some marker in ["@", "?", "#"]
 	contains(text, marker)
