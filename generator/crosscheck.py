@@ -19,6 +19,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from generator.diagnostics import Finding, Location, error
@@ -47,10 +48,16 @@ def host(endpoint: str) -> str:
 
 
 def _same_address(a: str, b: str) -> bool:
+    return a == b or _address(a) == _address(b)
+
+
+@lru_cache(maxsize=65536)
+def _address(text: str) -> object:
+    """The address a text names (``fd10:0::53`` is ``fd10::53``), or the text if it names none."""
     try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return a == b
+        return text
 
 
 def _upstreams(body: str) -> set[str]:
