@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import yaml
 
@@ -155,7 +156,7 @@ def _identity(obj: Any) -> str | None:
     return f"{meta.get('namespace')}/{meta.get('name')}" if isinstance(meta, dict) else None
 
 
-def replaced_syncers(fleet: Fleet, files: dict[str, Any], committed: Committed, engine: Engine) -> dict[str, str]:
+def replaced_syncers(fleet: Fleet, files: Mapping[str, Any], committed: Committed, engine: Engine) -> dict[str, str]:
     """Clusters that stay in the fleet but whose committed Application (ApplicationSet) or Flux Kustomization
     the new render drops or renames (fleet renamed, engine switched): cluster -> what is deleted.
 
@@ -205,7 +206,7 @@ def _describe(obj: dict[str, Any]) -> tuple[str, str]:
     return f"{obj.get('kind')} {meta.get('namespace')}/{name}", name
 
 
-def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
+def check(fleet: Fleet, files: Mapping[str, Any], out_dir: Path) -> list[Finding]:
     """Every stateful object the committed output in ``out_dir`` has and ``files`` (the new render) drops."""
     try:
         with outdir.opened(out_dir, create=False) as root:
@@ -217,7 +218,7 @@ def check(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> list[Finding]:
         return list(_unprotected_new(fleet, files, out_dir))
 
 
-def check_open(fleet: Fleet, files: dict[str, Any], out_dir: Path, root: outdir.Root | None,
+def check_open(fleet: Fleet, files: Mapping[str, Any], out_dir: Path, root: outdir.Root | None,
                cur: outdir.Current | None) -> list[Finding]:
     """``check`` for a caller that already holds the output open and locked (and read its state)."""
     findings = list(_unprotected_new(fleet, files, out_dir))
@@ -233,7 +234,7 @@ def check_open(fleet: Fleet, files: dict[str, Any], out_dir: Path, root: outdir.
     return findings
 
 
-def _dropped(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Committed) -> Iterator[Finding]:
+def _dropped(fleet: Fleet, files: Mapping[str, Any], out_dir: Path, committed: Committed) -> Iterator[Finding]:
     """Committed stateful objects the new render no longer has: kept (warning) or deleted (error)."""
     engine = committed.engine()
     shown = out_dir.as_posix()
@@ -267,7 +268,7 @@ def _dropped(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Comm
             )
 
 
-def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path,
+def _workloads_leaving(fleet: Fleet, files: Mapping[str, Any], out_dir: Path,
                        committed: Committed) -> Iterator[Finding]:
     """A workload leaves a cluster whose namespace stays: its headless Service is pruned under running pods."""
     shown = out_dir.as_posix()
@@ -289,7 +290,7 @@ def _workloads_leaving(fleet: Fleet, files: dict[str, Any], out_dir: Path,
         )
 
 
-def _recreated(fleet: Fleet, files: dict[str, Any], out_dir: Path, committed: Committed) -> Iterator[Finding]:
+def _recreated(fleet: Fleet, files: Mapping[str, Any], out_dir: Path, committed: Committed) -> Iterator[Finding]:
     """Stateful objects still rendered whose committed syncer is deleted: protected against deletion, or an error."""
     engine = committed.engine()
     replaced = replaced_syncers(fleet, files, committed, engine)
@@ -343,7 +344,7 @@ def _steps(obj: dict[str, Any], cluster: str, name: str, workloads: list[str]) -
             f"the PersistentVolumeClaims, then `kubectl --context {cluster} delete namespace {name}`")
 
 
-def _unprotected_new(fleet: Fleet, files: dict[str, Any], out_dir: Path) -> Iterator[Finding]:
+def _unprotected_new(fleet: Fleet, files: Mapping[str, Any], out_dir: Path) -> Iterator[Finding]:
     """A stateful object the new render emits without both engines' keep annotations (a blueprint dropped them)."""
     engine = Engine(fleet.gitops.engine)
     shown = out_dir.as_posix()

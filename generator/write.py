@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,40 @@ PARALLEL_PARSE_MIN_BYTES = 4_000_000
 
 def _parse_one(rel: str, raw: bytes) -> Any:
     return json.loads(raw) if rel.endswith(".json") else yaml.load(raw, Loader=_Loader)
+
+
+class LazyFiles(Mapping[str, Any]):
+    """The objects of written files, each distinct file parsed when first read (by content key).
+
+    What ``check`` hands around when it checks the output on disk: forked policy workers
+    parse only the documents they evaluate, the parent only what it reads, and a
+    worker forked early holds no parsed object of the parent's. Objects are shared
+    between byte-identical files; callers must not mutate them.
+    """
+
+    def __init__(self, data: dict[str, bytes], digests: dict[str, str] | None = None) -> None:
+        self.raw = data
+        self._digests = digests or {}
+        self._parsed: dict[str, Any] = {}
+
+    def key(self, rel: str) -> str:
+        digest = self._digests.get(rel) or file_digest(self.raw[rel])
+        return digest + ("j" if rel.endswith(".json") else "y")
+
+    def __getitem__(self, rel: str) -> Any:
+        key = self.key(rel)
+        if key not in self._parsed:
+            self._parsed[key] = _parse_one(rel, self.raw[rel])
+        return self._parsed[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __contains__(self, rel: object) -> bool:
+        return rel in self.raw
 
 
 def parse_files(data: dict[str, bytes], digests: dict[str, str] | None = None,

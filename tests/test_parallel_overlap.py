@@ -87,3 +87,18 @@ def test_render_is_the_same_whatever_the_jobs_and_workers(monkeypatch: pytest.Mo
         by_content.setdefault(split.contents[path], set()).add(id(obj))
     assert all(len(ids) == 1 for ids in by_content.values())
     assert any(len([p for p in split.files if split.contents[p] == c]) > 1 for c in by_content)
+
+
+def test_lazy_files_parse_what_is_read_once_per_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real = write._parse_one
+    monkeypatch.setattr(write, "_parse_one", lambda rel, raw: parsed.append(rel) or real(rel, raw))
+    data = {"a.yaml": b"kind: A\n", "b.yaml": b"kind: A\n", "c.yaml": b"kind: C\n", "d.json": b'{"kind": "D"}'}
+    files = write.LazyFiles(data)
+    assert parsed == [] and len(files) == 4 and "c.yaml" in files and "z.yaml" not in files
+    assert files["b.yaml"] == {"kind": "A"} and files["a.yaml"] is files["b.yaml"]  # one parse for both
+    assert parsed == ["b.yaml"]
+    assert dict(files) == {"a.yaml": {"kind": "A"}, "b.yaml": {"kind": "A"}, "c.yaml": {"kind": "C"},
+                           "d.json": {"kind": "D"}}
+    assert parsed == ["b.yaml", "c.yaml", "d.json"]
+    assert dict(files) == write.parse_files(data)

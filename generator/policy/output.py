@@ -15,6 +15,8 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Callable, Mapping, Sequence
 
 from generator.diagnostics import Finding, Location, error, sorted_findings, warning
@@ -64,91 +66,118 @@ def combined_packages(policies: PolicySet, shipped: Path) -> list[str]:
     return sorted({r.package for r in policies.rules if not Path(r.location.file).resolve().is_relative_to(base)})
 
 
-def documents(files: dict[str, Any], out_dir: str) -> list[Document]:
-    """Every rendered YAML object and the facts document, with the cluster each belongs to."""
-    out: list[Document] = []
-    for path in sorted(files):
+def document_paths(paths: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """The output-relative paths policies read (every YAML file and the facts document), with their cluster."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for path in sorted(paths):
         if not (path.endswith((".yaml", ".yml")) or path == "fleet.facts.json"):
             continue
         parts = path.split("/")
-        cluster = (parts[1],) if parts[0] == "clusters" and len(parts) > 2 else ()
-        out.append(Document(f"{out_dir}/{path}", files[path], 1, cluster))
+        out.append((path, (parts[1],) if parts[0] == "clusters" and len(parts) > 2 else ()))
     return out
 
 
-def _content_keys(docs: Sequence[Document], raw: Mapping[str, bytes] | None, out_dir: str) -> tuple[dict[str, str], dict[str, int]]:
+def documents(files: Mapping[str, Any], out_dir: str) -> list[Document]:
+    """Every rendered YAML object and the facts document, with the cluster each belongs to."""
+    return [Document(f"{out_dir}/{rel}", files[rel], 1, clusters) for rel, clusters in document_paths(files)]
+
+
+def _content_keys(rels: Sequence[str], files: Mapping[str, Any], raw: Mapping[str, bytes] | None,
+                  ) -> tuple[dict[str, str], dict[str, int]]:
     """Each document's content key and each key's estimated evaluation cost.
 
     With the files' bytes (``raw``, output-relative path -> bytes) the key is the
     digest of the bytes, which determine the parsed contents, and the cost is counted
-    on them: no canonical re-serialization of every object. Otherwise the key is the
-    digest of the canonical JSON of the contents.
+    on them: no object is parsed or re-serialized. Otherwise the key is the digest of
+    the canonical JSON of the contents.
     """
     key_of: dict[str, str] = {}
     cost: dict[str, int] = {}
-    prefix = f"{out_dir}/"
-    for doc in docs:
-        data = raw.get(doc.path.removeprefix(prefix)) if raw is not None else None
+    for rel in rels:
+        data = raw.get(rel) if raw is not None else None
         if data is not None:
-            kind = "j" if doc.path.endswith(".json") else "y"
+            kind = "j" if rel.endswith(".json") else "y"
             key = f"{kind}:{hashlib.sha256(data).hexdigest()}"
             # YAML: a mapping entry per `:`, a list item per `- `; JSON: `,` and `:`
             nodes = data.count(b":") + (data.count(b",") if kind == "j" else data.count(b"- "))
         else:
-            canonical = json.dumps(doc.contents, sort_keys=True, separators=(",", ":")).encode()
+            canonical = json.dumps(files[rel], sort_keys=True, separators=(",", ":")).encode()
             key = hashlib.sha256(canonical).hexdigest()  # a digest, not the text: memory
             nodes = canonical.count(b",") + canonical.count(b":")
-        key_of[doc.path] = key
+        key_of[rel] = key
         cost.setdefault(key, nodes + DOCUMENT_OVERHEAD_NODES)
     return key_of, cost
 
 
-def _per_document(policies: PolicySet, docs: Sequence[Document], raw: Mapping[str, bytes] | None, out_dir: str,
-                  meanwhile: Callable[[], list[Finding]]) -> list[Finding]:
-    key_of, cost = _content_keys(docs, raw, out_dir)
-    groups: dict[str, list[Document]] = {}
-    for doc in docs:
-        groups.setdefault(key_of[doc.path], []).append(doc)
+@contextmanager
+def started(
+    files: Mapping[str, Any], out_dir: str, extra_dirs: Sequence[Path] = (), *, skip_combined: bool = False,
+    raw: Mapping[str, bytes] | None = None,
+) -> Iterator[Callable[[], list[Finding]]]:
+    """The policies over a render, per-document evaluation started now; their findings when asked.
+
+    Workers are forked on entry, before the caller reads ``files`` (a ``LazyFiles``
+    parses on first read): each worker parses only the documents it evaluates, and
+    the parent stays free for its own work until it calls the yielded function,
+    which collects the per-document verdicts, runs combined mode and returns every
+    policy finding. ``raw`` (the files' bytes) makes grouping identical documents
+    cheap. Above ``COMBINED_MAX_DOCUMENTS`` combined mode does not run: an error
+    finding, or a warning with ``skip_combined`` (the user runs them elsewhere).
+    """
+    shipped = shipped_policies()
+    policies = policy_set((shipped, *extra_dirs))
+    paths = document_paths(files)
+    key_of, cost = _content_keys([rel for rel, _ in paths], files, raw)
+    groups: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for rel, clusters in paths:
+        groups.setdefault(key_of[rel], []).append((rel, clusters))
     cache_key = verdicts.policy_digest(policies)
     known = verdicts.load(cache_key)
     todo = [members[0] for key, members in groups.items() if key not in known]
     count = workers() if len(todo) >= PARALLEL_MIN_DOCUMENTS else 1
-    batches = balanced_chunks(todo, lambda doc: cost[key_of[doc.path]], count)
-    with forked(lambda batch: evaluate(policies, batch), batches if todo else [], count) as results:
-        findings = meanwhile()  # in this process, while the workers evaluate
-        fresh: dict[str, list[Finding]] = {key_of[doc.path]: [] for doc in todo}
-        for batch_findings in results():
-            for finding in batch_findings:
-                fresh[key_of[finding.location.file]].append(finding)
-    for doc in todo:
-        known[key_of[doc.path]] = verdicts.store(fresh[key_of[doc.path]], doc.clusters)
-    if todo:
-        verdicts.save(cache_key, {key: known[key] for key in groups})
-    for key, members in groups.items():
-        for doc in members:
-            findings.extend(verdicts.restore(known[key], doc.path, doc.clusters))
-    return findings
+    batches = balanced_chunks(todo, lambda doc: cost[key_of[doc[0]]], count)
+
+    def evaluate_batch(batch: list[tuple[str, tuple[str, ...]]]) -> list[Finding]:
+        return evaluate(policies, [Document(f"{out_dir}/{rel}", files[rel], 1, clusters) for rel, clusters in batch])
+
+    with forked(evaluate_batch, batches if todo else [], count) as results:
+
+        def finish() -> list[Finding]:
+            prefix = f"{out_dir}/"
+            fresh: dict[str, list[Finding]] = {key_of[rel]: [] for rel, _ in todo}
+            for batch_findings in results():
+                for finding in batch_findings:
+                    fresh[key_of[finding.location.file.removeprefix(prefix)]].append(finding)
+            for rel, clusters in todo:
+                known[key_of[rel]] = verdicts.store(fresh[key_of[rel]], clusters)
+            if todo:
+                verdicts.save(cache_key, {key: known[key] for key in groups})
+            findings: list[Finding] = []
+            for key, members in groups.items():
+                for rel, clusters in members:
+                    findings.extend(verdicts.restore(known[key], f"{out_dir}/{rel}", clusters))
+            return findings + _combined(policies, shipped, files, paths, out_dir, extra_dirs, skip_combined)
+
+        yield finish
 
 
 def policy_findings(
-    files: dict[str, Any], out_dir: str, extra_dirs: Sequence[Path] = (), *, skip_combined: bool = False,
-    raw: Mapping[str, bytes] | None = None, meanwhile: Callable[[], list[Finding]] = list,
+    files: Mapping[str, Any], out_dir: str, extra_dirs: Sequence[Path] = (), *, skip_combined: bool = False,
+    raw: Mapping[str, bytes] | None = None,
 ) -> list[Finding]:
-    """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined.
+    """Findings of the shipped policies plus ``extra_dirs`` over a render, per document and combined."""
+    with started(files, out_dir, extra_dirs, skip_combined=skip_combined, raw=raw) as finish:
+        return sorted_findings(finish())
 
-    Above ``COMBINED_MAX_DOCUMENTS`` combined mode does not run: an error finding, or a
-    warning with ``skip_combined`` (the user runs them elsewhere). ``raw`` (the files'
-    bytes) makes grouping identical documents cheap; ``meanwhile`` runs in this process
-    while forked workers evaluate, and its findings are returned with the policies'.
-    """
-    shipped = shipped_policies()
-    policies = policy_set((shipped, *extra_dirs))
-    docs = documents(files, out_dir)
-    findings = _per_document(policies, docs, raw, out_dir, meanwhile)
+
+def _combined(policies: PolicySet, shipped: Path, files: Mapping[str, Any], paths: list[tuple[str, tuple[str, ...]]],
+              out_dir: str, extra_dirs: Sequence[Path], skip_combined: bool) -> list[Finding]:
     # The shipped policies are per-document ones (their cross-document twins are built-in
     # checks, generator/crosscheck.py): combined mode runs the user's packages only.
     user = combined_packages(policies, shipped)
-    if user and len(docs) <= COMBINED_MAX_DOCUMENTS:
+    findings: list[Finding] = []
+    if user and len(paths) <= COMBINED_MAX_DOCUMENTS:
+        docs = [Document(f"{out_dir}/{rel}", files[rel], 1, clusters) for rel, clusters in paths]
         findings += evaluate(policies, docs, combined=True, namespaces=user)
     elif user:
         how = (
@@ -159,11 +188,11 @@ def policy_findings(
         findings.append(
             (warning if skip_combined else error)(
                 "policy-combined-skipped",
-                f"combined-mode policies were not evaluated: {len(docs):,} documents exceed the "
+                f"combined-mode policies were not evaluated: {len(paths):,} documents exceed the "
                 f"{COMBINED_MAX_DOCUMENTS:,} the embedded Rego engine evaluates in reasonable time "
                 f"(packages {', '.join(user)}); per-document policies ran; {how}. Run them with conftest: "
                 f"`conftest test --combine --all-namespaces --policy policies {dirs} {out_dir}`",
                 Location(f"{out_dir}/fleet.facts.json", 1, 1),
             )
         )
-    return sorted_findings(findings)
+    return findings
