@@ -149,7 +149,7 @@ def _shared(files: dict[str, Any], contents: dict[str, bytes], seen: dict[bytes,
     """``files`` with one object per distinct file content (``seen``: content -> its object):
     byte-identical files (a workload's headless Service in every cluster of a group) share
     one object, pickled once and held once. Callers must not mutate the objects (the same
-    rule as ``write.parse_files``)."""
+    rule as ``write.LazyFiles``)."""
     return {path: seen.setdefault(contents[path], obj) for path, obj in files.items()}
 
 

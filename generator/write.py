@@ -20,7 +20,6 @@ import yaml
 from generator import outdir, yamlemit
 from generator.freshness import file_digest
 from generator.outdir import STATE_FILE, Current, Owner, Root
-from generator.parallel import balanced_chunks, fork_map, workers
 
 try:
     from yaml import CSafeDumper as _BaseDumper
@@ -182,10 +181,6 @@ def conflict_message(root: Root, conflicts: tuple[str, ...]) -> str:
     return f"refusing to overwrite files fleetgen does not own: {listed}{more}; move them out of {root.label()} or delete them"
 
 
-# Below this many bytes of distinct files a second process costs more than it saves.
-PARALLEL_PARSE_MIN_BYTES = 4_000_000
-
-
 def _parse_one(rel: str, raw: bytes) -> Any:
     return json.loads(raw) if rel.endswith(".json") else yaml.load(raw, Loader=_Loader)
 
@@ -222,32 +217,6 @@ class LazyFiles(Mapping[str, Any]):
 
     def __contains__(self, rel: object) -> bool:
         return rel in self.raw
-
-
-def parse_files(data: dict[str, bytes], digests: dict[str, str] | None = None,
-                processes: int | None = None) -> dict[str, Any]:
-    """The objects of written files (each distinct file parsed once; callers must not mutate them).
-
-    ``digests`` (path -> sha256, e.g. the verified state file) saves hashing again.
-    A large output is parsed in forked workers, each taking distinct files of about
-    equal bytes; the objects come back pickled (far cheaper than parsing YAML again).
-    """
-    first: dict[str, str] = {}  # content key -> the first path holding it
-    key_of: dict[str, str] = {}
-    for rel in sorted(data):
-        digest = digests[rel] if digests is not None and rel in digests else file_digest(data[rel])
-        key = digest + ("j" if rel.endswith(".json") else "y")
-        key_of[rel] = key
-        first.setdefault(key, rel)
-    distinct = list(first.values())
-    total = sum(len(data[rel]) for rel in distinct)
-    count = workers(processes) if total >= PARALLEL_PARSE_MIN_BYTES else 1
-    batches = balanced_chunks(distinct, lambda rel: len(data[rel]), count)
-    parsed: dict[str, Any] = {}
-    for batch, objects in zip(batches, fork_map(lambda b: [_parse_one(r, data[r]) for r in b], batches, count)):
-        for rel, obj in zip(batch, objects):
-            parsed[key_of[rel]] = obj
-    return {rel: parsed[key_of[rel]] for rel in sorted(data)}
 
 
 def apply(root: Root, cur: Current, contents: dict[str, bytes], the_plan: Plan, owner: Owner) -> None:

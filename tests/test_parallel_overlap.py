@@ -1,4 +1,4 @@
-"""Forked work runs while the parent does its own; distinct files are parsed in workers."""
+"""Forked work runs while the parent does its own; files are parsed once per content, when read."""
 
 from __future__ import annotations
 
@@ -49,24 +49,6 @@ def test_one_process_runs_the_work_when_asked() -> None:
         assert results() == [1, 2]
 
 
-def test_parallel_parse_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = {f"clusters/c{i}/dns/cm.yaml": yaml.safe_dump({"kind": "ConfigMap", "data": {"n": str(i % 7)}}).encode()
-            for i in range(40)}
-    data["fleet.facts.json"] = b'{"clusters": [1, 2]}'
-    data["clusters/x/odd.json"] = b"[1]"
-    data["clusters/x/odd.yaml"] = b"[1]"  # same bytes as a JSON file: parsed by its own kind
-    monkeypatch.setattr(write, "PARALLEL_PARSE_MIN_BYTES", 1)
-    parallel = write.parse_files(data, processes=2)
-    serial = write.parse_files(data, processes=1)
-    assert parallel == serial
-    assert list(parallel) == sorted(data)
-    assert parallel["clusters/c3/dns/cm.yaml"] is parallel["clusters/c10/dns/cm.yaml"]  # identical files: one object
-    # the digests are used as given (verify_exact has checked every file against them): no second hashing
-    digests = {rel: "same" for rel in data}
-    merged = write.parse_files(data, digests, processes=1)
-    assert merged["clusters/c1/dns/cm.yaml"] == merged["clusters/c2/dns/cm.yaml"]
-
-
 def test_render_is_the_same_whatever_the_jobs_and_workers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from generator import pipeline
     from generator.synth import synthetic_fleet
@@ -101,4 +83,5 @@ def test_lazy_files_parse_what_is_read_once_per_content(monkeypatch: pytest.Monk
     assert dict(files) == {"a.yaml": {"kind": "A"}, "b.yaml": {"kind": "A"}, "c.yaml": {"kind": "C"},
                            "d.json": {"kind": "D"}}
     assert parsed == ["b.yaml", "c.yaml", "d.json"]
-    assert dict(files) == write.parse_files(data)
+    # the state file's digests are used as given (verify_exact checked every file against them)
+    assert dict(write.LazyFiles(data, {rel: rel for rel in data})) == dict(files)
