@@ -19,6 +19,10 @@ subprocess times, as the median of several runs:
   check_stale `fleetgen check` after one rendered file was edited by hand (stale output:
            it must report `output-stale`), no cache
 
+Then, once per size, the two commands as a user or CI runs them: `fleetgen render` and
+then `fleetgen check`, each a fresh process on a machine with no cache, with each
+command's wall time and peak memory (its own, and its largest worker's).
+
 The shipped policies are per-document (the cross-cluster checks are built in), so
 `check` runs with its defaults at every size; no combined-mode policy is involved.
 
@@ -146,10 +150,48 @@ def one_size(n: int, runs: int) -> dict[str, Any]:
         out["check_stale"], code = median_time(cold_check, runs)
         out["check_stale_exit"] = code
         out["check_stale_reported"] = "output-stale" in sink.getvalue()
+        out.update(commands_in_fresh_processes(fleet_path, Path(tmp)))
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     out["peak_mb"] = round(self_mb)
     out["peak_worker_mb"] = round(child_mb)
+    return out
+
+
+# Runs one fleetgen command in this fresh process and reports its exit code, wall time and
+# peak resident memory: its own and its largest worker's (forked workers count their
+# inherited pages too, as `ps` would show them). Linux only (/proc).
+_COMMAND = """
+import resource, sys, time
+from generator import cli
+start = time.perf_counter()
+try:
+    code = cli.main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+# VmHWM, not RUSAGE_SELF: Linux keeps the pre-exec peak (the forked benchmark's) in ru_maxrss
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print("RESULT", code, time.perf_counter() - start, peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+      file=sys.stderr)
+"""
+
+
+def commands_in_fresh_processes(fleet_path: Path, tmp: Path) -> dict[str, Any]:
+    """What a user or CI runs: `fleetgen render`, then `fleetgen check`, each a fresh process,
+    on a machine with no cache (a fresh XDG_CACHE_HOME: no earlier record, no verdicts)."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp / "fresh-machine"))
+    target = tmp / "cli-output"
+    out: dict[str, Any] = {}
+    for name, args in (("render", ["render", str(fleet_path), "-o", str(target), "-q"]),
+                       ("check", ["check", str(fleet_path), "-o", str(target), "-q", "--format", "json"])):
+        proc = subprocess.run([sys.executable, "-c", _COMMAND, *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, check=False)
+        result = [line.split() for line in proc.stderr.splitlines() if line.startswith("RESULT ")]
+        if not result or result[-1][1] != "0":
+            raise SystemExit(f"fleetgen {name} failed:\n{proc.stderr[-3000:]}")
+        _, _, seconds, main_kb, worker_kb = result[-1]
+        out[f"cli_{name}"] = round(float(seconds), 2)
+        out[f"cli_{name}_peak"] = [round(int(main_kb) / 1024), round(int(worker_kb) / 1024)]
     return out
 
 
@@ -239,6 +281,17 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def commands_table(rows: list[dict[str, Any]]) -> str:
+    """The two commands as a user runs them, each a fresh process, on a machine with no cache."""
+    lines = ["| clusters | `fleetgen render` s | then `fleetgen check` s | together s | render peak MiB (main / worker) "
+             "| check peak MiB (main / worker) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        (rm, rw), (cm, cw) = r["cli_render_peak"], r["cli_check_peak"]
+        lines.append(f"| {r['clusters']:,} | {r['cli_render']:.2f} | {r['cli_check']:.2f} | "
+                     f"{r['cli_render'] + r['cli_check']:.2f} | {rm} / {rw} | {cm} / {cw} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="time fleetgen's stages on synthetic fleets")
     parser.add_argument("--sizes", default="10,100,1000,5000")
@@ -266,9 +319,12 @@ def main() -> int:
               f"stale output {r['check_stale']:.2f} s), peak {r['peak_mb']} MiB{note}", flush=True)
     print()
     print(table(rows))
+    print()
+    print(commands_table(rows))
     for a, b in zip(rows, rows[1:]):
-        cost = (b["render"] + b["check"]) / max(a["render"] + a["check"], 1e-9)
-        print(f"{a['clusters']:,} -> {b['clusters']:,} clusters ({b['clusters'] / a['clusters']:.0f}x): render+check costs {cost:.1f}x")
+        cost = (b["cli_render"] + b["cli_check"]) / max(a["cli_render"] + a["cli_check"], 1e-9)
+        print(f"{a['clusters']:,} -> {b['clusters']:,} clusters ({b['clusters'] / a['clusters']:.0f}x): "
+              f"`fleetgen render` then `fleetgen check` costs {cost:.1f}x")
     print()
     s = startup()
     print(startup_table(s))
