@@ -212,8 +212,8 @@ def check_findings(
                                 progress.stage(f"checking the current output as it is ({len(files)} files)")
                         if files is None:
                             progress.stage(f"rendering {len(fleet.clusters)} clusters in memory")
-                            output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
-                            files, raw = output.files, output.contents
+                            output = pipeline.render_output(fleet, blueprints, out, crd_schemas, keep_objects=False)
+                            files, raw = write.LazyFiles(output.contents), output.contents
                             findings.extend(output.findings)
                             stale = _stale(root, cur, output.contents, owner, fleet_path)
                             findings.extend(stale)
@@ -228,8 +228,8 @@ def check_findings(
                         findings.extend(orphans.check_open(fleet, files, out_dir, root, cur))
                     findings.extend(_gitops_path(fleet, out_dir))
             if files is None:  # no output directory yet: check the render in memory
-                output = pipeline.render_output(fleet, blueprints, out, crd_schemas)
-                files, raw = output.files, output.contents
+                output = pipeline.render_output(fleet, blueprints, out, crd_schemas, keep_objects=False)
+                files, raw = write.LazyFiles(output.contents), output.contents
                 findings.extend(output.findings)
                 policies = stack.enter_context(policy_started(files, out, policy_dirs, skip_combined=skip_combined,
                                                               raw=raw))
