@@ -201,6 +201,15 @@ def check_findings(
             # than the files' bytes (at 5,000 clusters the worker evaluating the facts document
             # adds ~600 MB of the engine's own to whatever it inherited).
             policies: Callable[[], list[Finding]] = list
+
+            def render_bytes() -> pipeline.Output:  # the bytes only: they are read back like the output on disk
+                output = pipeline.render_output(fleet, blueprints, out, crd_schemas, keep_objects=False)
+                findings.extend(output.findings)
+                return output
+
+            def start_policies(files: Mapping[str, Any], raw: dict[str, bytes]) -> Callable[[], list[Finding]]:
+                return stack.enter_context(policy_started(files, out, policy_dirs, skip_combined=skip_combined,
+                                                          raw=raw))
             with outdir.opened(out_dir, create=False) as root:
                 if root is not None:
                     with outdir.locked(root, exclusive=False):
@@ -212,27 +221,23 @@ def check_findings(
                                 progress.stage(f"checking the current output as it is ({len(files)} files)")
                         if files is None:
                             progress.stage(f"rendering {len(fleet.clusters)} clusters in memory")
-                            output = pipeline.render_output(fleet, blueprints, out, crd_schemas, keep_objects=False)
+                            output = render_bytes()
                             files, raw = write.LazyFiles(output.contents), output.contents
-                            findings.extend(output.findings)
                             stale = _stale(root, cur, output.contents, owner, fleet_path)
                             findings.extend(stale)
                             if not stale and not output.findings and cur.state is not None:
                                 freshness.remember(out_dir, inputs, cur.state.raw)
                         progress.stage(f"running policies over {len(files)} documents; meanwhile team directories, "
                                        f"orphans, DNS resolution across {len(fleet.clusters)} clusters")
-                        policies = stack.enter_context(policy_started(files, out, policy_dirs,
-                                                                      skip_combined=skip_combined, raw=raw))
+                        policies = start_policies(files, raw)
                         findings.extend(teamdir.findings(fleet, root, cur, files, crd_schemas))
                         # under the lock already held, with the state already read: no second open or parse
                         findings.extend(orphans.check_open(fleet, files, out_dir, root, cur))
                     findings.extend(_gitops_path(fleet, out_dir))
             if files is None:  # no output directory yet: check the render in memory
-                output = pipeline.render_output(fleet, blueprints, out, crd_schemas, keep_objects=False)
+                output = render_bytes()
                 files, raw = write.LazyFiles(output.contents), output.contents
-                findings.extend(output.findings)
-                policies = stack.enter_context(policy_started(files, out, policy_dirs, skip_combined=skip_combined,
-                                                              raw=raw))
+                policies = start_policies(files, raw)
                 findings.extend(orphans.check_open(fleet, files, out_dir, None, None))
             files_ = dict(files)  # a LazyFiles is parsed here, each distinct file once
             findings.extend(pipeline.check_output(fleet, files_, out))

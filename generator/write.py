@@ -196,11 +196,13 @@ class LazyFiles(Mapping[str, Any]):
 
     def __init__(self, data: dict[str, bytes], digests: dict[str, str] | None = None) -> None:
         self.raw = data
-        self._digests = digests or {}
+        self._digests = dict(digests or {})  # path -> sha256, filled in as files are first read
         self._parsed: dict[str, Any] = {}
 
     def key(self, rel: str) -> str:
-        digest = self._digests.get(rel) or file_digest(self.raw[rel])
+        digest = self._digests.get(rel)
+        if digest is None:  # hashed once per path, not on every read
+            digest = self._digests[rel] = file_digest(self.raw[rel])
         return digest + ("j" if rel.endswith(".json") else "y")
 
     def __getitem__(self, rel: str) -> Any:

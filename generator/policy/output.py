@@ -23,6 +23,7 @@ from generator.diagnostics import Finding, Location, error, sorted_findings, war
 from generator.errors import UsageError
 from generator.parallel import balanced_chunks, forked, workers
 from generator.policy import verdicts
+from generator.write import LazyFiles
 from generator.policy.runner import Document, PolicySet, evaluate, load_policies
 
 # Below this many distinct documents a second process costs more than it saves.
@@ -97,7 +98,8 @@ def _content_keys(rels: Sequence[str], files: Mapping[str, Any], raw: Mapping[st
         data = raw.get(rel) if raw is not None else None
         if data is not None:
             kind = "j" if rel.endswith(".json") else "y"
-            key = f"{kind}:{hashlib.sha256(data).hexdigest()}"
+            # a LazyFiles knows the digests (the verified state file's, or hashed once when read)
+            key = files.key(rel) if isinstance(files, LazyFiles) else f"{hashlib.sha256(data).hexdigest()}{kind}"
             # YAML: a mapping entry per `:`, a list item per `- `; JSON: `,` and `:`
             nodes = data.count(b":") + (data.count(b",") if kind == "j" else data.count(b"- "))
         else:
